@@ -1,0 +1,100 @@
+"""The user's own account page and the ADMIN's team pages."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from arraigo.accounts import services
+from arraigo.accounts.forms import MemberForm, NewMemberForm
+from arraigo.accounts.models import Role
+from arraigo.accounts.permissions import access_member, membership_of, require_role, visible_members
+from arraigo.core.errors import ApplicationError
+from arraigo.programmes.permissions import visible_programmes
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    membership = membership_of(request.user)
+    programmes = visible_programmes(request.user) if membership else []
+    return render(request, "accounts/profile.html", {"programmes": programmes})
+
+
+def team(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, {Role.ADMIN})
+    members = visible_members(request.user).prefetch_related("assignments__programme")
+    return render(request, "accounts/team.html", {"members": members.order_by("user__full_name")})
+
+
+@require_http_methods(["GET", "POST"])
+def member_new(request: HttpRequest) -> HttpResponse:
+    admin = require_role(request.user, {Role.ADMIN})
+    programmes = visible_programmes(request.user)
+    form = NewMemberForm(request.POST or None, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_create(
+                organisation=admin.organisation,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                password=form.cleaned_data["password"],
+                programmes=list(form.cleaned_data["programmes"]),
+                by=request.user,
+                at=timezone.now(),
+            )
+        except (ApplicationError, ValidationError) as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, _("The account was created."))
+            return redirect("accounts:team")
+    return render(request, "accounts/member_form.html", {"form": form, "member": None})
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: object) -> HttpResponse:
+    member = access_member(user=request.user, pk=pk)
+    programmes = visible_programmes(request.user)
+    initial = {
+        "full_name": member.user.full_name,
+        "email": member.user.email,
+        "role": member.role,
+        "programmes": [a.programme_id for a in member.assignments.all()],
+    }
+    form = MemberForm(request.POST or None, initial=initial, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(
+                membership=member,
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                programmes=list(form.cleaned_data["programmes"]),
+                by=request.user,
+                at=timezone.now(),
+            )
+        except ApplicationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("accounts:team")
+    return render(request, "accounts/member_form.html", {"form": form, "member": member})
+
+
+@require_POST
+def member_set_active(request: HttpRequest, pk: object) -> HttpResponse:
+    member = access_member(user=request.user, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.member_set_active(membership=member, active=active, by=request.user,
+                                   at=timezone.now())
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The account can sign in again.") if active else _("The account was deactivated."),
+        )
+    return redirect("accounts:team")

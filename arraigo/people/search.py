@@ -1,0 +1,95 @@
+"""Finding a person: by reference, document number, phone, or a name spelled any which way.
+
+A reference, a document number or a phone number is looked up exactly, through an index. A name
+is looked up through the phonetic keys of its words (``NameKey``): every word typed must match
+the start of a key of the person, in any order, so "Hernandes Maria" finds "María Hernández
+López". If no one matches every word, people matching all words but one are ranked instead, so
+that one badly misspelt word does not hide the person. Results are ranked by string similarity.
+"""
+
+import re
+from dataclasses import dataclass
+from itertools import combinations
+
+from django.db.models import Q, QuerySet
+from rapidfuzz import fuzz
+
+from arraigo.people.identifiers import national_phone, normalise_document_number
+from arraigo.people.models import IdentityDocument, NameKey, Participant
+from arraigo.people.names import KEY_LENGTH, name_tokens, phonetic, search_name
+
+REFERENCE = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{1,9}$")
+LOOKS_LIKE_NUMBER = re.compile(r"^[\dA-Za-z+()\s.\-]*\d[\dA-Za-z+()\s.\-]*$")
+MAX_RESULTS = 50
+# How many candidates a name search ranks at most; enough for the commonest names in a
+# registry of millions, small enough to rank in a few milliseconds.
+MAX_CANDIDATES = 3000
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    participants: list[Participant]
+    kind: str  # "reference", "number" or "name"
+    truncated: bool
+
+
+def _by_number(participants: QuerySet[Participant], query: str, organisation_id: object) -> list:
+    document_holders = IdentityDocument.objects.filter(
+        organisation_id=organisation_id, number_normalized=normalise_document_number(query)
+    ).values("participant_id")
+    condition = Q(pk__in=document_holders)
+    phone = national_phone(query)
+    if len(phone) >= 7:
+        condition |= Q(phone_national=phone)
+    return list(participants.filter(condition)[:MAX_RESULTS])
+
+
+def _ids_matching_all(keys: list[str], organisation_id: object) -> list:
+    """Participants with, for each key, a name key starting with it (capped)."""
+    per_key = [
+        NameKey.objects.filter(
+            organisation_id=organisation_id, key__gte=key, key__lt=key + "{"
+        ).values_list("participant_id", flat=True)
+        for key in keys
+    ]
+    combined = per_key[0] if len(per_key) == 1 else per_key[0].intersection(*per_key[1:])
+    return list(combined[:MAX_CANDIDATES])
+
+
+def _candidate_ids(keys: list[str], organisation_id: object) -> list:
+    ids = _ids_matching_all(keys, organisation_id)
+    if ids or len(keys) < 2:
+        return ids
+    found: list = []
+    for subset in combinations(keys, len(keys) - 1):
+        found.extend(_ids_matching_all(list(subset), organisation_id))
+    return found[:MAX_CANDIDATES]
+
+
+def _by_name(
+    participants: QuerySet[Participant], query: str, organisation_id: object
+) -> tuple[list[Participant], bool]:
+    tokens = name_tokens(query)
+    if not tokens:
+        return [], False
+    keys = sorted({phonetic(token)[:KEY_LENGTH] for token in tokens})
+    ids = _candidate_ids(keys, organisation_id)
+    wanted = search_name(query)
+    candidates = list(participants.filter(pk__in=ids))
+    candidates.sort(key=lambda p: (-fuzz.token_sort_ratio(wanted, p.search_name), p.search_name))
+    return candidates[:MAX_RESULTS], len(candidates) > MAX_RESULTS
+
+
+def search_participants(
+    participants: QuerySet[Participant], *, query: str, organisation_id: object
+) -> SearchResult:
+    """The people of *participants* (already scoped to the user) that *query* points to."""
+    query = query.strip()
+    if REFERENCE.match(query):
+        found = list(participants.filter(reference=query.upper()))
+        if found:
+            return SearchResult(found, "reference", False)
+    if LOOKS_LIKE_NUMBER.match(query):
+        return SearchResult(_by_number(participants, query, organisation_id), "number", False)
+    found, truncated = _by_name(participants, query, organisation_id)
+    return SearchResult(found, "name", truncated)

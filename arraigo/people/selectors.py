@@ -1,0 +1,67 @@
+"""Reads of the registry for pages, APIs and other apps, always from a permission-scoped set."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from arraigo.accounts.models import Organisation
+from arraigo.core.disaggregation import Cell, cell
+from arraigo.people.models import Consent, Enrolment, Participant, PopulationType, Sex
+from arraigo.programmes.models import Programme
+
+
+def valid_consents(*, participant: Participant, on: datetime.date) -> QuerySet[Consent]:
+    """Consents of *participant* in force on *on*: given, not expired, not withdrawn."""
+    return participant.consents.filter(
+        Q(given_on__lte=on),
+        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on),
+    )
+
+
+def consent_for_sharing(
+    *, participant: Participant, purpose: str, organisation: Organisation, on: datetime.date
+) -> Consent | None:
+    """The consent in force that lets *participant*'s data go to *organisation* for *purpose*."""
+    return (
+        valid_consents(participant=participant, on=on)
+        .filter(purpose=purpose, organisations=organisation)
+        .order_by("-given_on", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Participants of a programme by population type (rows) and sex (columns)."""
+
+    columns: list[tuple[str, str]]
+    rows: list[tuple[str, list[Cell], Cell]]
+    total: Cell
+
+
+def enrolment_breakdown(*, programme: Programme, hide_small: bool) -> Breakdown:
+    """How many people a programme enrols, by population type and sex; small cells hidden."""
+    counts = {
+        (row["participant__population_type"], row["participant__sex"]): row["n"]
+        for row in Enrolment.objects.filter(programme=programme)
+        .values("participant__population_type", "participant__sex")
+        .annotate(n=Count("id"))
+    }
+    rows = []
+    for population, population_label in PopulationType.choices:
+        values = [counts.get((population, sex), 0) for sex, _label in Sex.choices]
+        if any(values):
+            rows.append(
+                (
+                    str(population_label),
+                    [cell(value, hide_small=hide_small) for value in values],
+                    cell(sum(values), hide_small=hide_small),
+                )
+            )
+    return Breakdown(
+        columns=[(sex, str(label)) for sex, label in Sex.choices],
+        rows=rows,
+        total=cell(sum(counts.values()), hide_small=hide_small),
+    )

@@ -1,0 +1,434 @@
+"""Writes to the registry. Every function validates, saves and audits in one transaction."""
+
+import datetime
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from arraigo.accounts.models import Organisation, User
+from arraigo.accounts.permissions import membership_of
+from arraigo.core import audit
+from arraigo.core.errors import ApplicationError
+from arraigo.core.models import AdministrativeDivision, Occupation
+from arraigo.core.references import next_reference
+from arraigo.people.identifiers import national_phone, validate_document_number
+from arraigo.people.models import (
+    Consent,
+    Enrolment,
+    Household,
+    IdentityDocument,
+    NameKey,
+    Participant,
+    PopulationType,
+    Relationship,
+)
+from arraigo.people.names import name_keys, search_name
+from arraigo.programmes.models import Programme
+
+# Washington Group answers: 1 no difficulty, 2 some, 3 a lot, 4 cannot do at all.
+WG_DOMAINS = ("SEEING", "HEARING", "MOBILITY", "COGNITION", "SELF_CARE", "COMMUNICATION")
+WG_DISABILITY_FROM = 3
+
+
+class DocumentAlreadyRegistered(ApplicationError):
+    """Raised when a document number is already registered to someone in the organisation."""
+
+
+class NotEnrolled(ApplicationError):
+    """Raised when a participant is used in a programme it is not enrolled in."""
+
+
+class ConsentNotWithdrawable(ApplicationError):
+    """Raised when a consent is withdrawn twice or before it was given."""
+
+
+@dataclass(frozen=True)
+class ParticipantDetails:
+    """What staff record about a person. Dates and choices are already parsed."""
+
+    given_names: str
+    first_surname: str
+    sex: str
+    birth_date: datetime.date
+    nationality: str
+    country: str
+    department: AdministrativeDivision
+    municipality: AdministrativeDivision
+    population_type: str
+    second_surname: str = ""
+    gender_identity: str = ""
+    birth_date_is_estimated: bool = False
+    phone: str = ""
+    email: str = ""
+    district: AdministrativeDivision | None = None
+    address: str = ""
+    returned_on: datetime.date | None = None
+    returned_from: str = ""
+    return_kind: str = ""
+    education_level: str = ""
+    occupation: Occupation | None = None
+    languages: list[str] = field(default_factory=list)
+    disability_answers: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class DocumentDetails:
+    kind: str
+    number: str
+    issuing_country: str = ""
+    expires_on: datetime.date | None = None
+
+
+def birth_date_from_age(*, age: int, on: datetime.date) -> datetime.date:
+    """An estimated date of birth for someone *age* years old on *on*.
+
+    Someone who is *age* today was born between *age* + 1 and *age* years ago; the estimate is
+    the middle of that year, which keeps the error under six months.
+    """
+    last_birthday = datetime.date(on.year - age, on.month, min(on.day, 28))
+    return last_birthday - datetime.timedelta(days=182)
+
+
+def has_disability(answers: dict[str, int] | None) -> bool:
+    """The Washington Group identifier: a lot of difficulty, or cannot at all, in any domain."""
+    return any(int(answer) >= WG_DISABILITY_FROM for answer in (answers or {}).values())
+
+
+def _check_details(details: ParticipantDetails, *, today: datetime.date) -> None:
+    """Rules across fields; raises ValidationError with messages keyed by field."""
+    errors: dict[str, str] = {}
+    if details.birth_date > today:
+        errors["birth_date"] = _("The date of birth cannot be in the future.")
+    elif details.birth_date < datetime.date(today.year - 120, 1, 1):
+        errors["birth_date"] = _("Check the date of birth: that is more than 120 years ago.")
+    if details.population_type == PopulationType.RETURNEE and details.returned_on is None:
+        errors["returned_on"] = _("Enter the date of return of a returnee.")
+    if details.returned_on and details.returned_on > today:
+        errors["returned_on"] = _("The date of return cannot be in the future.")
+    elif details.returned_on and details.returned_on < details.birth_date:
+        errors["returned_on"] = _("The date of return is before the date of birth.")
+    if details.municipality.parent_id != details.department.pk:
+        errors["municipality"] = _("This municipality is not in the chosen department.")
+    if details.department.country != details.country:
+        errors["department"] = _("This department is not in the country of residence.")
+    if details.district and details.district.parent_id != details.municipality.pk:
+        errors["district"] = _("This district is not in the chosen municipality.")
+    unknown = set(details.disability_answers or {}) - set(WG_DOMAINS)
+    bad_answers = [a for a in (details.disability_answers or {}).values() if a not in (1, 2, 3, 4)]
+    if unknown or bad_answers:
+        errors["disability_answers"] = _("Answer each functioning question with 1 to 4.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(participant: Participant, details: ParticipantDetails) -> None:
+    for detail in fields(details):
+        setattr(participant, detail.name, getattr(details, detail.name))
+    participant.phone_national = national_phone(details.phone) if details.phone else ""
+    participant.has_disability = has_disability(details.disability_answers)
+    participant.search_name = search_name(
+        details.given_names, details.first_surname, details.second_surname
+    )
+
+
+def _index_name(participant: Participant) -> None:
+    NameKey.objects.filter(participant=participant).delete()
+    NameKey.objects.bulk_create(
+        NameKey(organisation_id=participant.organisation_id, participant=participant, key=key)
+        for key in sorted(name_keys(participant.search_name))
+    )
+
+
+def _add_document(
+    *, participant: Participant, details: DocumentDetails, by: User, at: datetime.datetime
+) -> IdentityDocument:
+    try:
+        normal = validate_document_number(details.kind, details.number)
+    except ValidationError as error:
+        raise ValidationError({"number": error.messages}) from error
+    document = IdentityDocument(
+        participant=participant,
+        organisation_id=participant.organisation_id,
+        kind=details.kind,
+        number=details.number.strip(),
+        number_normalized=normal,
+        issuing_country=details.issuing_country,
+        expires_on=details.expires_on,
+    )
+    document.full_clean(exclude=["participant", "organisation"], validate_unique=False,
+                        validate_constraints=False)
+    if IdentityDocument.objects.filter(
+        organisation_id=participant.organisation_id,
+        kind=details.kind,
+        number_normalized=normal,
+    ).exists():
+        raise DocumentAlreadyRegistered(
+            _("This document is already registered to a person in your organisation. "
+              "Search for it before registering the person again."),
+            field="number",
+        )
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+    except IntegrityError as error:  # registered by someone else a moment ago
+        raise DocumentAlreadyRegistered(
+            _("This document is already registered to a person in your organisation."),
+            field="number",
+        ) from error
+    audit.record(
+        actor=by,
+        action="identity_document.added",
+        target=document,
+        at=at,
+        changes=audit.changes_between({}, document),
+    )
+    return document
+
+
+def _enrol(
+    *, participant: Participant, programme: Programme, by: User, at: datetime.datetime
+) -> Enrolment:
+    enrolment, created = Enrolment.objects.get_or_create(
+        participant=participant,
+        programme=programme,
+        defaults={"enrolled_on": at.date()},
+    )
+    if created:
+        audit.record(actor=by, action="participant.enrolled", target=enrolment, at=at,
+                     changes=audit.changes_between({}, enrolment))
+    return enrolment
+
+
+@transaction.atomic
+def participant_register(
+    *,
+    by: User,
+    at: datetime.datetime,
+    programme: Programme,
+    details: ParticipantDetails,
+    documents: list[DocumentDetails],
+    household_size: int | None = None,
+    household_dependants: int = 0,
+) -> Participant:
+    """Register a new person in *programme*, with its documents, and give it a reference.
+
+    With *household_size*, the person is recorded as the head of a new household.
+
+    :raises ValidationError: with messages keyed by field when the details do not hold.
+    :raises DocumentAlreadyRegistered: if a document is already on someone's record.
+    """
+    organisation: Organisation = membership_of(by).organisation  # type: ignore[union-attr]
+    _check_details(details, today=at.date())
+    participant = Participant(organisation=organisation, registered_on=at.date(), registered_by=by)
+    _apply(participant, details)
+    participant.reference = next_reference(
+        prefix=organisation.reference_prefix or organisation.country, year=at.year
+    )
+    participant.full_clean(exclude=["reference"], validate_constraints=False)
+    participant.save(force_insert=True)
+    audit.record(
+        actor=by,
+        action="participant.registered",
+        target=participant,
+        at=at,
+        changes=audit.changes_between({}, participant),
+    )
+    _index_name(participant)
+    for document in documents:
+        _add_document(participant=participant, details=document, by=by, at=at)
+    _enrol(participant=participant, programme=programme, by=by, at=at)
+    if household_size is not None:
+        _household_create(
+            head=participant, size=household_size, dependants=household_dependants, by=by, at=at
+        )
+    return participant
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, details: ParticipantDetails, by: User, at: datetime.datetime
+) -> Participant:
+    """Correct or complete a participant's record.
+
+    :raises ValidationError: with messages keyed by field when the details do not hold.
+    """
+    _check_details(details, today=at.date())
+    before = audit.snapshot(participant)
+    _apply(participant, details)
+    participant.full_clean(validate_constraints=False)
+    participant.save()
+    changes = audit.changes_between(before, participant)
+    if changes:
+        audit.record(actor=by, action="participant.updated", target=participant, at=at,
+                     changes=changes)
+    if "search_name" in changes:
+        _index_name(participant)
+    return participant
+
+
+@transaction.atomic
+def document_add(
+    *, participant: Participant, details: DocumentDetails, by: User, at: datetime.datetime
+) -> IdentityDocument:
+    """Add an identity document to a participant.
+
+    :raises ValidationError: if the number does not fit the kind of document.
+    :raises DocumentAlreadyRegistered: if it is already on someone's record.
+    """
+    return _add_document(participant=participant, details=details, by=by, at=at)
+
+
+@transaction.atomic
+def document_remove(*, document: IdentityDocument, by: User, at: datetime.datetime) -> None:
+    """Remove a document entered by mistake; the audit log keeps what it was."""
+    audit.record(
+        actor=by,
+        action="identity_document.removed",
+        target=document,
+        at=at,
+        changes={name: [value, None] for name, value in audit.snapshot(document).items()},
+    )
+    document.delete()
+
+
+@transaction.atomic
+def participant_enrol(
+    *, participant: Participant, programme: Programme, by: User, at: datetime.datetime
+) -> Enrolment:
+    """Enrol a registered participant in another programme of the organisation (idempotent)."""
+    return _enrol(participant=participant, programme=programme, by=by, at=at)
+
+
+def _household_create(
+    *, head: Participant, size: int, dependants: int, by: User, at: datetime.datetime
+) -> Household:
+    if size < 1:
+        raise ValidationError({"household_size": _("A household has at least one person.")})
+    if dependants >= size:
+        raise ValidationError(
+            {"household_dependants": _("Dependants must be fewer than the people in the household.")}
+        )
+    household = Household.objects.create(
+        organisation_id=head.organisation_id, head=head, size=size, dependants=dependants
+    )
+    head.household = household
+    head.relationship_to_head = Relationship.HEAD
+    head.save(update_fields=["household", "relationship_to_head", "updated_at"])
+    audit.record(actor=by, action="household.created", target=household, at=at,
+                 changes=audit.changes_between({}, household))
+    return household
+
+
+@transaction.atomic
+def household_set(
+    *,
+    participant: Participant,
+    by: User,
+    at: datetime.datetime,
+    size: int,
+    dependants: int,
+    head_of: Participant | None = None,
+    relationship: str = "",
+) -> Household:
+    """Record *participant*'s household: as head of its own, or as a member of *head_of*'s.
+
+    :raises ValidationError: if the numbers do not hold or the relationship is missing.
+    """
+    if head_of is None:
+        household = getattr(participant, "headed_household", None)
+        if household is None:
+            return _household_create(head=participant, size=size, dependants=dependants,
+                                     by=by, at=at)
+    else:
+        household = head_of.household
+        if household is None:
+            household = _household_create(head=head_of, size=size, dependants=dependants,
+                                          by=by, at=at)
+        if not relationship or relationship == Relationship.HEAD:
+            raise ValidationError(
+                {"relationship": _("Say how this person is related to the head of household.")}
+            )
+        before = audit.snapshot(participant)
+        participant.household = household
+        participant.relationship_to_head = relationship
+        participant.save(update_fields=["household", "relationship_to_head", "updated_at"])
+        audit.record(actor=by, action="participant.household_joined", target=participant, at=at,
+                     changes=audit.changes_between(before, participant))
+    if dependants >= size:
+        raise ValidationError(
+            {"dependants": _("Dependants must be fewer than the people in the household.")}
+        )
+    before = audit.snapshot(household)
+    household.size, household.dependants = size, dependants
+    household.save(update_fields=["size", "dependants", "updated_at"])
+    changes = audit.changes_between(before, household)
+    if changes:
+        audit.record(actor=by, action="household.updated", target=household, at=at,
+                     changes=changes)
+    return household
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    participant: Participant,
+    purpose: str,
+    organisations: list[Organisation],
+    method: str,
+    given_on: datetime.date,
+    expires_on: datetime.date | None,
+    by: User,
+    at: datetime.datetime,
+) -> Consent:
+    """Record a consent the participant gave.
+
+    :raises ValidationError: if the dates do not hold.
+    """
+    errors: dict[str, Any] = {}
+    if given_on > at.date():
+        errors["given_on"] = _("A consent cannot be given in the future.")
+    if expires_on is not None and expires_on <= given_on:
+        errors["expires_on"] = _("The consent must expire after the day it was given.")
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        participant=participant,
+        purpose=purpose,
+        method=method,
+        given_on=given_on,
+        expires_on=expires_on,
+        recorded_by=by,
+    )
+    consent.full_clean(exclude=["participant", "recorded_by"])
+    consent.save(force_insert=True)
+    consent.organisations.set(organisations)
+    changes = audit.changes_between({}, consent)
+    changes["organisations"] = [None, sorted(str(o.pk) for o in organisations)]
+    audit.record(actor=by, action="consent.recorded", target=consent, at=at, changes=changes)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, consent: Consent, on: datetime.date, by: User, at: datetime.datetime
+) -> Consent:
+    """Record that the participant withdrew *consent* on *on*; sharing stops from that day.
+
+    :raises ConsentNotWithdrawable: if already withdrawn, or *on* is before it was given.
+    """
+    if consent.withdrawn_on is not None:
+        raise ConsentNotWithdrawable(_("This consent was already withdrawn."))
+    if on < consent.given_on or on > at.date():
+        raise ConsentNotWithdrawable(
+            _("The withdrawal date must be between the day it was given and today."),
+            field="withdrawn_on",
+        )
+    before = audit.snapshot(consent)
+    consent.withdrawn_on = on
+    consent.save(update_fields=["withdrawn_on", "updated_at"])
+    audit.record(actor=by, action="consent.withdrawn", target=consent, at=at,
+                 changes=audit.changes_between(before, consent))
+    return consent

@@ -1,0 +1,34 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from arraigo.accounts.models import Organisation
+from arraigo.core.forms import DateInput, ModelForm
+from arraigo.programmes.models import Programme
+
+
+class ProgrammeForm(ModelForm):
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partner organisations"),
+        queryset=Organisation.objects.filter(is_active=True),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Organisations that run the programme with yours."),
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "code", "name", "description", "country", "donor", "starts_on", "ends_on",
+            "currency", "budget", "status", "partners",
+        ]
+        widgets = {
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: object, organisation: Organisation, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["partners"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            is_active=True
+        ).exclude(pk=organisation.pk)

@@ -1,0 +1,95 @@
+"""Programme pages: the list, a dashboard per programme, and their configuration."""
+
+import copy
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from arraigo.accounts.models import Role
+from arraigo.accounts.permissions import PEOPLE_ROLES, has_role, require_role
+from arraigo.people.selectors import enrolment_breakdown
+from arraigo.programmes import services
+from arraigo.programmes.forms import ProgrammeForm
+from arraigo.programmes.permissions import access_programme, visible_programmes
+
+
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = visible_programmes(request.user).select_related("organisation")
+    return render(
+        request,
+        "programmes/list.html",
+        {"programmes": programmes, "can_create": has_role(request.user, {Role.ADMIN})},
+    )
+
+
+def programme_detail(request: HttpRequest, pk: object) -> HttpResponse:
+    programme = access_programme(user=request.user, pk=pk)
+    sees_names = has_role(request.user, PEOPLE_ROLES)
+    return render(
+        request,
+        "programmes/detail.html",
+        {
+            "programme": programme,
+            "breakdown": enrolment_breakdown(programme=programme, hide_small=not sees_names),
+            "sees_names": sees_names,
+            "can_edit": has_role(request.user, {Role.ADMIN}),
+        },
+    )
+
+
+def _details(form: ProgrammeForm) -> services.ProgrammeDetails:
+    data = form.cleaned_data
+    return services.ProgrammeDetails(
+        code=data["code"], name=data["name"], country=data["country"],
+        starts_on=data["starts_on"], description=data["description"], donor=data["donor"],
+        ends_on=data["ends_on"], currency=data["currency"], budget=data["budget"],
+        status=data["status"],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def programme_new(request: HttpRequest) -> HttpResponse:
+    admin = require_role(request.user, {Role.ADMIN})
+    form = ProgrammeForm(request.POST or None, organisation=admin.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = services.programme_create(
+                organisation=admin.organisation, details=_details(form),
+                partners=list(form.cleaned_data["partners"]), by=request.user, at=timezone.now(),
+            )
+        except ValidationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, _("The programme was created."))
+            return redirect("programmes:detail", pk=programme.pk)
+    return render(request, "programmes/form.html", {"form": form, "programme": None})
+
+
+@require_http_methods(["GET", "POST"])
+def programme_edit(request: HttpRequest, pk: object) -> HttpResponse:
+    admin = require_role(request.user, {Role.ADMIN})
+    programme = access_programme(user=request.user, pk=pk, action="configure")
+    # The form validates against a copy, so the service still sees the stored values.
+    form = ProgrammeForm(
+        request.POST or None,
+        instance=copy.copy(programme),
+        initial={"partners": list(programme.partners.all())},
+        organisation=admin.organisation,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.programme_update(
+                programme=programme, details=_details(form),
+                partners=list(form.cleaned_data["partners"]), by=request.user, at=timezone.now(),
+            )
+        except ValidationError as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("programmes:detail", pk=programme.pk)
+    return render(request, "programmes/form.html", {"form": form, "programme": programme})
