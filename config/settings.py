@@ -262,7 +262,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ARRAIGO_LOG_LEVEL", "WARNING")},
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "ARRAIGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "ARRAIGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        )
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("ARRAIGO_FROM_EMAIL", "arraigo@localhost")
