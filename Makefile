@@ -1,0 +1,55 @@
+# The few commands people need. Each works on a fresh Debian machine: it first installs what is
+# missing (uv, .venv, system packages when run as root) and is quick when everything is there.
+# The longer shell logic lives in scripts/.
+
+PYTHON := .venv/bin/python
+MANAGE := $(PYTHON) manage.py
+
+# Debian packages: WeasyPrint's libraries and a font to render PDFs; Chromium for the end-to-end
+# tests; PostgreSQL (with contrib, for pg_trgm) for scripts/with-postgres.sh; gettext for catalogues.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium postgresql postgresql-contrib gettext
+
+.PHONY: help venv system-packages demo test lint bench-registry messages
+
+help:
+	@echo "make demo            serve the demo on http://127.0.0.1:8000 with the background worker"
+	@echo "make test            run the whole test suite (PostgreSQL when DATABASE_URL is set)"
+	@echo "make lint            ruff, ruff format, mypy and the migrations check"
+	@echo "make bench-registry  run bench/registry.py against a throwaway PostgreSQL"
+	@echo "make messages        update the Spanish catalogues and compile them"
+
+venv:
+	@scripts/venv.sh
+
+system-packages:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+
+demo: venv
+	@scripts/system-packages.sh $(RUNTIME_PACKAGES)
+	scripts/demo.sh
+
+test: venv
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+	.venv/bin/pytest $(ARGS)
+
+lint: venv
+	@scripts/system-packages.sh $(RUNTIME_PACKAGES)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy arraigo
+	$(MANAGE) makemigrations --check --dry-run
+
+bench-registry: venv
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+	ARRAIGO_PG_DURABLE=1 scripts/with-postgres.sh \
+		sh -c '$(MANAGE) migrate --noinput -v0 && $(PYTHON) bench/registry.py $(ARGS)'
+
+# Static files and the virtualenv carry their own catalogues or copies of other projects' code.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests/e2e/vendor
+
+messages: venv
+	@scripts/system-packages.sh gettext
+	$(MANAGE) makemessages -l es -d django $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -l es -d djangojs $(MESSAGES_IGNORE)
+	$(MANAGE) compilemessages -l es $(MESSAGES_IGNORE)

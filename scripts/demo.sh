@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Prepare the database and demo data, then serve Arraigo on http://127.0.0.1:8000 with its
+# background worker. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Demo logins have no second factor; a real deployment keeps this on.
+export ARRAIGO_REQUIRE_ADMIN_MFA=false
+PYTHON=.venv/bin/python
+
+$PYTHON manage.py migrate --noinput
+$PYTHON manage.py collectstatic --noinput -v0
+$PYTHON manage.py load_demo      # prints the demo logins
+
+# The worker runs queued tasks (imports, reports); it must not outlive the server.
+$PYTHON manage.py db_worker &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+
+echo "Arraigo: http://127.0.0.1:8000  (Ctrl-C to stop)"
+# The access log leaves out the query string, the referrer and the client address: a search term or
+# a filter can be a person's name, and nothing personal may reach a log.
+.venv/bin/gunicorn config.wsgi -b 127.0.0.1:8000 --workers 2 \
+    --access-logfile - --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
