@@ -26,7 +26,7 @@ class Role(models.TextChoices):
 
 
 class Organisation(BaseModel):
-    """An organisation on the platform: one that runs programmes, or a partner that serves people."""
+    """An organisation on the platform: it runs programmes, or it is a partner serving people."""
 
     class Kind(models.TextChoices):
         INTERNATIONAL = "INTERNATIONAL", _("International organisation")

@@ -118,8 +118,9 @@ def member_update(
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     if changes:
-        audit.record(actor=by, action="membership.updated", target=membership, at=at,
-                     changes=changes)
+        audit.record(
+            actor=by, action="membership.updated", target=membership, at=at, changes=changes
+        )
     _set_programmes(membership=membership, programmes=programmes, by=by, at=at)
     return membership
 

@@ -88,8 +88,9 @@ def member_set_active(request: HttpRequest, pk: object) -> HttpResponse:
     member = access_member(user=request.user, pk=pk)
     active = request.POST.get("active") == "1"
     try:
-        services.member_set_active(membership=member, active=active, by=request.user,
-                                   at=timezone.now())
+        services.member_set_active(
+            membership=member, active=active, by=request.user, at=timezone.now()
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -31,8 +31,9 @@ class KeysetPagination(BasePagination):
         if cursor is None:
             return None
         url = self.request.build_absolute_uri()
-        return replace_query_param(remove_query_param(url, self.cursor_query_param),
-                                   self.cursor_query_param, cursor)
+        return replace_query_param(
+            remove_query_param(url, self.cursor_query_param), self.cursor_query_param, cursor
+        )
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

@@ -131,8 +131,14 @@ def record_reads(
 ) -> int:
     """Record that *actor* read the SENSITIVE content of each of *targets*; returns the count."""
     events = [
-        _event(actor=actor, action=action, target=target, at=at, kind=AuditEvent.Kind.READ,
-               changes=None)
+        _event(
+            actor=actor,
+            action=action,
+            target=target,
+            at=at,
+            kind=AuditEvent.Kind.READ,
+            changes=None,
+        )
         for target in targets
     ]
     AuditEvent.objects.bulk_create(events)

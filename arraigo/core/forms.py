@@ -94,7 +94,7 @@ class AuditFilterForm(Form):
 
     action = forms.CharField(label=_("Action contains"), required=False, max_length=80)
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All"))] + list(AuditEvent.Kind.choices)
+        label=_("Kind"), required=False, choices=[("", _("All")), *AuditEvent.Kind.choices]
     )
     actor = forms.CharField(label=_("By (e-mail)"), required=False, max_length=254)
     record = forms.CharField(label=_("Record id"), required=False, max_length=64)

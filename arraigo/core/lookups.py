@@ -1,16 +1,12 @@
 """The one way to load a record a user asked for: from its permission-scoped queryset, or 404."""
 
-from typing import TypeVar
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
-T = TypeVar("T", bound=models.Model)
 
-
-def get_or_404(queryset: QuerySet[T], **lookup: object) -> T:
+def get_or_404[T: models.Model](queryset: QuerySet[T], **lookup: object) -> T:
     """The single row of *queryset* matching *lookup*; Http404 if hidden, missing or malformed.
 
     A hidden record and a missing one answer the same, so nobody learns what exists elsewhere.

@@ -105,12 +105,12 @@ class Occupation(models.Model):
         verbose_name = _("occupation (ISCO-08)")
         verbose_name_plural = _("occupations (ISCO-08)")
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
     @property
     def title(self) -> str:
         return self.title_en if get_language() == "en" else self.title_es
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
 
 
 class ReferenceSequence(models.Model):
@@ -123,6 +123,9 @@ class ReferenceSequence(models.Model):
         "prefix": PUBLIC,
         "last_value": PUBLIC,
     }
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_value}"
 
 
 class AuditEvent(models.Model):

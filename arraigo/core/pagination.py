@@ -8,19 +8,17 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-T = TypeVar("T", bound=models.Model)
-
 DEFAULT_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page[T: models.Model]:
     items: list[T]
     next_cursor: str | None
     previous_cursor: str | None
@@ -68,7 +66,7 @@ def _reverse(ordering: list[str]) -> list[str]:
     return [name[1:] if name.startswith("-") else f"-{name}" for name in ordering]
 
 
-def keyset_page(
+def keyset_page[T: models.Model](
     queryset: QuerySet[T],
     *,
     ordering: list[str],
@@ -102,7 +100,7 @@ def keyset_page(
     )
 
 
-def page_from_request(
+def page_from_request[T: models.Model](
     request: HttpRequest,
     queryset: QuerySet[T],
     *,

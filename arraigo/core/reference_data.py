@@ -38,38 +38,92 @@ def divisions() -> Iterator[dict[str, Any]]:
     for row in _rows("geo/sv_divisions.csv"):
         department = row["department_code"]
         municipality = f"{department}-{_slug(row['municipality'])}"
-        yield from once(dict(code=department, country="SV", level="DEPARTMENT",
-                             name=row["department"], parent_id=None, official_code=True))
-        yield from once(dict(code=municipality, country="SV", level="MUNICIPALITY",
-                             name=row["municipality"], parent_id=department, official_code=False))
-        yield from once(dict(code=f"{municipality}-{_slug(row['district'])}", country="SV",
-                             level="DISTRICT", name=row["district"], parent_id=municipality,
-                             official_code=False))
+        yield from once(
+            {
+                "code": department,
+                "country": "SV",
+                "level": "DEPARTMENT",
+                "name": row["department"],
+                "parent_id": None,
+                "official_code": True,
+            }
+        )
+        yield from once(
+            {
+                "code": municipality,
+                "country": "SV",
+                "level": "MUNICIPALITY",
+                "name": row["municipality"],
+                "parent_id": department,
+                "official_code": False,
+            }
+        )
+        yield from once(
+            {
+                "code": f"{municipality}-{_slug(row['district'])}",
+                "country": "SV",
+                "level": "DISTRICT",
+                "name": row["district"],
+                "parent_id": municipality,
+                "official_code": False,
+            }
+        )
     for row in _rows("geo/co_divipola.csv"):
         department = f"CO-{row['department_code']}"
-        yield from once(dict(code=department, country="CO", level="DEPARTMENT",
-                             name=row["department"], parent_id=None, official_code=True))
-        yield from once(dict(code=f"CO-{row['municipality_code']}", country="CO",
-                             level="MUNICIPALITY", name=row["municipality"],
-                             parent_id=department, official_code=True))
+        yield from once(
+            {
+                "code": department,
+                "country": "CO",
+                "level": "DEPARTMENT",
+                "name": row["department"],
+                "parent_id": None,
+                "official_code": True,
+            }
+        )
+        yield from once(
+            {
+                "code": f"CO-{row['municipality_code']}",
+                "country": "CO",
+                "level": "MUNICIPALITY",
+                "name": row["municipality"],
+                "parent_id": department,
+                "official_code": True,
+            }
+        )
     for row in _rows("geo/ec_divisions.csv"):
         province = f"EC-{row['province_code']}"
-        yield from once(dict(code=province, country="EC", level="DEPARTMENT",
-                             name=row["province"], parent_id=None, official_code=True))
-        yield from once(dict(code=f"EC-{row['canton_code']}", country="EC", level="MUNICIPALITY",
-                             name=row["canton"], parent_id=province, official_code=True))
+        yield from once(
+            {
+                "code": province,
+                "country": "EC",
+                "level": "DEPARTMENT",
+                "name": row["province"],
+                "parent_id": None,
+                "official_code": True,
+            }
+        )
+        yield from once(
+            {
+                "code": f"EC-{row['canton_code']}",
+                "country": "EC",
+                "level": "MUNICIPALITY",
+                "name": row["canton"],
+                "parent_id": province,
+                "official_code": True,
+            }
+        )
 
 
 def occupations() -> Iterator[dict[str, Any]]:
     """ISCO-08 groups as dicts of Occupation fields, parents before children."""
     for row in _rows("codes/isco08.csv"):
-        yield dict(
-            code=row["code"],
-            level=row["level"].upper(),
-            parent_id=row["parent_code"] or None,
-            title_en=row["title_en"],
-            title_es=row["title_es"],
-        )
+        yield {
+            "code": row["code"],
+            "level": row["level"].upper(),
+            "parent_id": row["parent_code"] or None,
+            "title_en": row["title_en"],
+            "title_es": row["title_es"],
+        }
 
 
 def washington_group_questions() -> list[dict[str, str]]:

@@ -19,7 +19,9 @@ def normalise_document_number(number: str) -> str:
 
 
 def _dui_check_digit(first_eight: str) -> int:
-    total = sum(int(digit) * weight for digit, weight in zip(first_eight, range(9, 1, -1)))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_eight, range(9, 1, -1), strict=True)
+    )
     return (10 - total % 10) % 10
 
 

@@ -192,7 +192,9 @@ class Participant(BaseModel):
     )
     languages = models.JSONField(_("languages"), default=list, blank=True)
     # Washington Group short set: {domain: answer 1-4}. Health data, so encrypted.
-    disability_answers = EncryptedJSONField(_("functioning (Washington Group)"), null=True)
+    disability_answers = EncryptedJSONField(
+        _("functioning (Washington Group)"), null=True, blank=True
+    )
     has_disability = models.BooleanField(
         _("person with disability"),
         default=False,
@@ -308,6 +310,9 @@ class NameKey(models.Model):
             models.UniqueConstraint(fields=["participant", "key"], name="namekey_unique")
         ]
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class IdentityDocument(BaseModel):
     """An identity document of a participant; several per person."""
@@ -322,9 +327,7 @@ class IdentityDocument(BaseModel):
         VENEZUELAN_ID = "VENEZUELAN_ID", _("Cédula venezolana")
         OTHER = "OTHER", _("Other")
 
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="documents"
-    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="documents")
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -417,9 +420,7 @@ class Consent(BaseModel):
         VERBAL = "VERBAL", _("Verbal, witnessed")
         DIGITAL = "DIGITAL", _("Digital")
 
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="consents"
-    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
     organisations = models.ManyToManyField(
         "accounts.Organisation",

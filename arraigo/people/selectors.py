@@ -7,7 +7,15 @@ from django.db.models import Count, Q, QuerySet
 
 from arraigo.accounts.models import Organisation
 from arraigo.core.disaggregation import Cell, cell
-from arraigo.people.models import Consent, Enrolment, Participant, PopulationType, Sex
+from arraigo.core.models import AuditEvent
+from arraigo.people.models import (
+    Consent,
+    Enrolment,
+    Household,
+    Participant,
+    PopulationType,
+    Sex,
+)
 from arraigo.programmes.models import Programme
 
 
@@ -65,3 +73,35 @@ def enrolment_breakdown(*, programme: Programme, hide_small: bool) -> Breakdown:
         rows=rows,
         total=cell(sum(counts.values()), hide_small=hide_small),
     )
+
+
+def household_of(*, participant: Participant) -> Household | None:
+    """The household *participant* heads or belongs to, with its members."""
+    household = participant.household
+    if household is None:
+        return None
+    return Household.objects.select_related("head").prefetch_related("members").get(pk=household.pk)
+
+
+def organisations_for_consent(*, organisation: Organisation) -> QuerySet[Organisation]:
+    """The organisations a consent recorded by *organisation* may name.
+
+    Its own, the organisations it runs programmes with, and the providers in its service
+    directory; never the whole list of organisations on the platform.
+    """
+    linked = (
+        Q(pk=organisation.pk)
+        | Q(programmes__partners=organisation)
+        | Q(partner_programmes__organisation=organisation)
+        | Q(directory_entries__owner=organisation)
+    )
+    return Organisation.objects.filter(
+        pk__in=Organisation.objects.filter(linked).values("pk"), is_active=True
+    ).order_by("name")
+
+
+def events_about(*, participant: Participant) -> QuerySet[AuditEvent]:
+    """Every audit event about *participant*: changes, reads of sensitive data, exports."""
+    return AuditEvent.objects.filter(
+        data_subject_id=participant.pk, organisation_id=participant.organisation_id
+    ).select_related("actor")

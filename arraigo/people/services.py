@@ -36,6 +36,10 @@ WG_DISABILITY_FROM = 3
 class DocumentAlreadyRegistered(ApplicationError):
     """Raised when a document number is already registered to someone in the organisation."""
 
+    def __init__(self, message: str, *, number_normalized: str) -> None:
+        super().__init__(message, field="number")
+        self.number_normalized = number_normalized
+
 
 class NotEnrolled(ApplicationError):
     """Raised when a participant is used in a programme it is not enrolled in."""
@@ -158,17 +162,20 @@ def _add_document(
         issuing_country=details.issuing_country,
         expires_on=details.expires_on,
     )
-    document.full_clean(exclude=["participant", "organisation"], validate_unique=False,
-                        validate_constraints=False)
+    document.full_clean(
+        exclude=["participant", "organisation"], validate_unique=False, validate_constraints=False
+    )
     if IdentityDocument.objects.filter(
         organisation_id=participant.organisation_id,
         kind=details.kind,
         number_normalized=normal,
     ).exists():
         raise DocumentAlreadyRegistered(
-            _("This document is already registered to a person in your organisation. "
-              "Search for it before registering the person again."),
-            field="number",
+            _(
+                "This document is already registered to a person in your organisation. "
+                "Search for it before registering the person again."
+            ),
+            number_normalized=normal,
         )
     try:
         with transaction.atomic():
@@ -176,7 +183,7 @@ def _add_document(
     except IntegrityError as error:  # registered by someone else a moment ago
         raise DocumentAlreadyRegistered(
             _("This document is already registered to a person in your organisation."),
-            field="number",
+            number_normalized=normal,
         ) from error
     audit.record(
         actor=by,
@@ -197,8 +204,13 @@ def _enrol(
         defaults={"enrolled_on": at.date()},
     )
     if created:
-        audit.record(actor=by, action="participant.enrolled", target=enrolment, at=at,
-                     changes=audit.changes_between({}, enrolment))
+        audit.record(
+            actor=by,
+            action="participant.enrolled",
+            target=enrolment,
+            at=at,
+            changes=audit.changes_between({}, enrolment),
+        )
     return enrolment
 
 
@@ -262,8 +274,9 @@ def participant_update(
     participant.save()
     changes = audit.changes_between(before, participant)
     if changes:
-        audit.record(actor=by, action="participant.updated", target=participant, at=at,
-                     changes=changes)
+        audit.record(
+            actor=by, action="participant.updated", target=participant, at=at, changes=changes
+        )
     if "search_name" in changes:
         _index_name(participant)
     return participant
@@ -309,7 +322,11 @@ def _household_create(
         raise ValidationError({"household_size": _("A household has at least one person.")})
     if dependants >= size:
         raise ValidationError(
-            {"household_dependants": _("Dependants must be fewer than the people in the household.")}
+            {
+                "household_dependants": _(
+                    "Dependants must be fewer than the people in the household."
+                )
+            }
         )
     household = Household.objects.create(
         organisation_id=head.organisation_id, head=head, size=size, dependants=dependants
@@ -317,8 +334,13 @@ def _household_create(
     head.household = household
     head.relationship_to_head = Relationship.HEAD
     head.save(update_fields=["household", "relationship_to_head", "updated_at"])
-    audit.record(actor=by, action="household.created", target=household, at=at,
-                 changes=audit.changes_between({}, household))
+    audit.record(
+        actor=by,
+        action="household.created",
+        target=household,
+        at=at,
+        changes=audit.changes_between({}, household),
+    )
     return household
 
 
@@ -340,13 +362,15 @@ def household_set(
     if head_of is None:
         household = getattr(participant, "headed_household", None)
         if household is None:
-            return _household_create(head=participant, size=size, dependants=dependants,
-                                     by=by, at=at)
+            return _household_create(
+                head=participant, size=size, dependants=dependants, by=by, at=at
+            )
     else:
         household = head_of.household
         if household is None:
-            household = _household_create(head=head_of, size=size, dependants=dependants,
-                                          by=by, at=at)
+            household = _household_create(
+                head=head_of, size=size, dependants=dependants, by=by, at=at
+            )
         if not relationship or relationship == Relationship.HEAD:
             raise ValidationError(
                 {"relationship": _("Say how this person is related to the head of household.")}
@@ -355,8 +379,13 @@ def household_set(
         participant.household = household
         participant.relationship_to_head = relationship
         participant.save(update_fields=["household", "relationship_to_head", "updated_at"])
-        audit.record(actor=by, action="participant.household_joined", target=participant, at=at,
-                     changes=audit.changes_between(before, participant))
+        audit.record(
+            actor=by,
+            action="participant.household_joined",
+            target=participant,
+            at=at,
+            changes=audit.changes_between(before, participant),
+        )
     if dependants >= size:
         raise ValidationError(
             {"dependants": _("Dependants must be fewer than the people in the household.")}
@@ -366,8 +395,7 @@ def household_set(
     household.save(update_fields=["size", "dependants", "updated_at"])
     changes = audit.changes_between(before, household)
     if changes:
-        audit.record(actor=by, action="household.updated", target=household, at=at,
-                     changes=changes)
+        audit.record(actor=by, action="household.updated", target=household, at=at, changes=changes)
     return household
 
 
@@ -429,6 +457,11 @@ def consent_withdraw(
     before = audit.snapshot(consent)
     consent.withdrawn_on = on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
-    audit.record(actor=by, action="consent.withdrawn", target=consent, at=at,
-                 changes=audit.changes_between(before, consent))
+    audit.record(
+        actor=by,
+        action="consent.withdrawn",
+        target=consent,
+        at=at,
+        changes=audit.changes_between(before, consent),
+    )
     return consent

@@ -18,8 +18,17 @@ class ProgrammeForm(ModelForm):
     class Meta:
         model = Programme
         fields = [
-            "code", "name", "description", "country", "donor", "starts_on", "ends_on",
-            "currency", "budget", "status", "partners",
+            "code",
+            "name",
+            "description",
+            "country",
+            "donor",
+            "starts_on",
+            "ends_on",
+            "currency",
+            "budget",
+            "status",
+            "partners",
         ]
         widgets = {
             "starts_on": DateInput(),

@@ -64,7 +64,8 @@ class Programme(BaseModel):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
                 name="programme_ends_after_it_starts",
             ),
             models.CheckConstraint(

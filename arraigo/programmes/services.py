@@ -84,6 +84,5 @@ def programme_update(
     if new_partners != old_partners:
         changes["partners"] = [old_partners, new_partners]
     if changes:
-        audit.record(actor=by, action="programme.updated", target=programme, at=at,
-                     changes=changes)
+        audit.record(actor=by, action="programme.updated", target=programme, at=at, changes=changes)
     return programme

@@ -45,9 +45,15 @@ def programme_detail(request: HttpRequest, pk: object) -> HttpResponse:
 def _details(form: ProgrammeForm) -> services.ProgrammeDetails:
     data = form.cleaned_data
     return services.ProgrammeDetails(
-        code=data["code"], name=data["name"], country=data["country"],
-        starts_on=data["starts_on"], description=data["description"], donor=data["donor"],
-        ends_on=data["ends_on"], currency=data["currency"], budget=data["budget"],
+        code=data["code"],
+        name=data["name"],
+        country=data["country"],
+        starts_on=data["starts_on"],
+        description=data["description"],
+        donor=data["donor"],
+        ends_on=data["ends_on"],
+        currency=data["currency"],
+        budget=data["budget"],
         status=data["status"],
     )
 
@@ -59,8 +65,11 @@ def programme_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             programme = services.programme_create(
-                organisation=admin.organisation, details=_details(form),
-                partners=list(form.cleaned_data["partners"]), by=request.user, at=timezone.now(),
+                organisation=admin.organisation,
+                details=_details(form),
+                partners=list(form.cleaned_data["partners"]),
+                by=request.user,
+                at=timezone.now(),
             )
         except ValidationError as error:
             form.add_application_error(error)
@@ -84,8 +93,11 @@ def programme_edit(request: HttpRequest, pk: object) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.programme_update(
-                programme=programme, details=_details(form),
-                partners=list(form.cleaned_data["partners"]), by=request.user, at=timezone.now(),
+                programme=programme,
+                details=_details(form),
+                partners=list(form.cleaned_data["partners"]),
+                by=request.user,
+                at=timezone.now(),
             )
         except ValidationError as error:
             form.add_application_error(error)

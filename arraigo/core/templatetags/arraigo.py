@@ -30,9 +30,19 @@ def age(birth_date: datetime.date | None) -> int | str:
     if birth_date is None:
         return ""
     today = timezone.localdate()
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 @register.filter
 def status_colour(status: str) -> str:
     return _STATUS_COLOURS.get(str(status), "secondary")
+
+
+@register.filter
+def getfield(form: object, name: str) -> object:
+    """``form|getfield:name``: the bound field called *name* (for names built in a loop)."""
+    return form[name]  # type: ignore[index]
