@@ -9,7 +9,13 @@ export ARRAIGO_REQUIRE_ADMIN_MFA=false
 PYTHON=.venv/bin/python
 
 $PYTHON manage.py migrate --noinput
-$PYTHON manage.py collectstatic --noinput -v0
+# Collecting compresses every file (about 20 s), so do it only when a static file or a dependency
+# changed since the last time.
+manifest=${ARRAIGO_STATIC_ROOT:-${ARRAIGO_VAR_DIR:-var}/staticfiles}/staticfiles.json
+if [ ! -f "$manifest" ] || [ -n "$(find static arraigo uv.lock -newer "$manifest" -type f \
+        \( -path 'static/*' -o -path '*/static/*' -o -name uv.lock \) -print -quit)" ]; then
+    $PYTHON manage.py collectstatic --noinput -v0
+fi
 $PYTHON manage.py load_demo      # prints the demo logins
 
 # The worker runs queued tasks (imports, reports); it must not outlive the server.

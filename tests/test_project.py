@@ -131,3 +131,18 @@ def test_static_files_and_api_docs_are_served_locally() -> None:
     spectacular = settings.SPECTACULAR_SETTINGS
     assert spectacular["SWAGGER_UI_DIST"] == "SIDECAR"
     assert spectacular["REDOC_DIST"] == "SIDECAR"
+
+
+def test_every_environment_variable_of_the_settings_is_documented() -> None:
+    read = set(re.findall(r"[\"']((?:ARRAIGO|DATABASE)_[A-Z_]+)[\"']", _settings_source()))
+    documented = set(re.findall(r"`((?:ARRAIGO|DATABASE)_[A-Z_]+)`", _development_guide()))
+    assert read, "no environment variable found in config/settings.py"
+    assert sorted(read - documented) == []
+
+
+def _settings_source() -> str:
+    return (BASE_DIR / "config" / "settings.py").read_text(encoding="utf-8")
+
+
+def _development_guide() -> str:
+    return (BASE_DIR / "docs" / "development.md").read_text(encoding="utf-8")
