@@ -58,14 +58,35 @@ def access_referral(*, user: User, pk: object, action: str = "view") -> Referral
     user's role may not take raises PermissionDenied.
     """
     referral = get_or_404(
-        visible_referrals(user).select_related(
-            "case__participant__municipality", "provider", "service"
+        visible_referrals(user)
+        .with_due_dates(timezone.localdate())  # type: ignore[attr-defined]
+        .select_related(
+            "case__participant__municipality",
+            "case__organisation",
+            "provider__organisation",
+            "service",
+            "consent",
+            "sent_by",
         ),
         pk=pk,
     )
     if not can_act_on_referral(user, action):
         raise PermissionDenied
     return referral
+
+
+def referral_actions(user: User, referral: Referral) -> frozenset[str]:
+    """The actions *user* may take on *referral* now, given its role and the referral's status."""
+    open_for = {
+        "answer": {Referral.Status.SENT},
+        "complete": {Referral.Status.ACCEPTED},
+        "cancel": {Referral.Status.SENT, Referral.Status.ACCEPTED},
+    }
+    return frozenset(
+        action
+        for action, statuses in open_for.items()
+        if referral.status in statuses and can_act_on_referral(user, action)
+    )
 
 
 def visible_providers(user: User) -> QuerySet[Provider]:

@@ -10,7 +10,8 @@ from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import CASE_ROLES, membership_of
 from arraigo.cases.models import Case
 from arraigo.core.models import AdministrativeDivision
-from arraigo.people.models import Participant
+from arraigo.people.models import Consent, Participant
+from arraigo.people.selectors import valid_consents
 from arraigo.programmes.models import Programme
 from arraigo.referrals.models import Provider, Referral
 from arraigo.referrals.permissions import visible_providers, visible_referrals
@@ -116,6 +117,15 @@ def search_providers(
     if municipality is not None:
         providers = providers.filter(municipalities=municipality)
     return Provider.objects.filter(pk__in=providers.values("pk")).prefetch_related("services")
+
+
+def referral_consent_organisations(*, participant: Participant, on: datetime.date) -> set[object]:
+    """The organisations *participant*'s consents in force on *on* let referrals go to."""
+    return set(
+        valid_consents(participant=participant, on=on)
+        .filter(purpose=Consent.Purpose.REFERRAL, organisations__isnull=False)
+        .values_list("organisations", flat=True)
+    )
 
 
 @dataclass(frozen=True)

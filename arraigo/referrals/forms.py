@@ -1,0 +1,311 @@
+"""Forms of referrals and the service directory: validation and cleaning only."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from arraigo.accounts.models import Organisation
+from arraigo.core.forms import DateInput, Form, ModelForm
+from arraigo.core.models import AdministrativeDivision
+from arraigo.programmes.models import Programme
+from arraigo.referrals.models import Provider, Referral, Service
+from arraigo.referrals.services import ProviderDetails, ServiceDetails
+
+BLANK = [("", "—")]
+OPEN = "OPEN"
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Provider) -> str:
+        return f"{obj.name} · {obj.get_kind_display()}"
+
+
+class ReferralForm(Form):
+    """A referral as staff write it: where to, for what, why and how urgently."""
+
+    provider = ProviderChoiceField(
+        label=_("Provider"),
+        queryset=Provider.objects.none(),
+        empty_label=_("Choose a provider"),
+        help_text=_("Providers that cover the person's municipality are listed first."),
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.none(),
+        empty_label=_("Choose a service"),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Referral.Urgency.choices,
+        initial=Referral.Urgency.ROUTINE,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The provider is asked to answer within 10 days (routine), 5 (priority) or 2 (urgent)."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the referral"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "What the person needs and what the provider should know. The provider "
+            "reads this; write only what it needs."
+        ),
+    )
+
+    def __init__(self, *args: Any, providers: QuerySet[Provider], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provider_field: forms.ModelChoiceField = self.fields["provider"]  # type: ignore[assignment]
+        provider_field.queryset = providers
+        covering = [p for p in providers if getattr(p, "covers_participant", False)]
+        others = [p for p in providers if not getattr(p, "covers_participant", False)]
+        if covering:
+            # Grouped for reading; the queryset still decides what is valid.
+            provider_field.choices = [
+                ("", provider_field.empty_label),
+                (_("Cover the person's municipality"), self._choices(provider_field, covering)),
+                (_("Other providers"), self._choices(provider_field, others)),
+            ]
+        self.provider = self._chosen_provider(providers)
+        service_field: forms.ModelChoiceField = self.fields["service"]  # type: ignore[assignment]
+        if self.provider is not None:
+            service_field.queryset = self.provider.services.filter(is_active=True)
+        else:
+            service_field.empty_label = _("Choose a provider first")
+
+    @staticmethod
+    def _choices(field: forms.ModelChoiceField, providers: list[Provider]) -> list:
+        return [(p.pk, field.label_from_instance(p)) for p in providers]
+
+    def _chosen_provider(self, providers: QuerySet[Provider]) -> Provider | None:
+        value = self.data.get("provider") if self.is_bound else self.initial.get("provider")
+        if not value:
+            return None
+        try:
+            return providers.filter(pk=value).first()
+        except (ValueError, TypeError, forms.ValidationError):
+            return None
+
+
+class AcceptForm(Form):
+    prefix = "accept"
+
+    follow_up_on = forms.DateField(
+        label=_("We will report back by"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("If empty, 30 days from today."),
+    )
+    note = forms.CharField(
+        label=_("Note for the referring organisation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example, the date and place of the first appointment."),
+    )
+
+
+class DeclineForm(Form):
+    prefix = "decline"
+
+    decline_reason = forms.ChoiceField(
+        label=_("Why can you not take it?"),
+        choices=Referral.DeclineReason.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_('Required for "Other reason"; helps the caseworker find another service.'),
+    )
+
+
+class CompleteForm(Form):
+    prefix = "complete"
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Referral.Outcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CancelForm(Form):
+    prefix = "cancel"
+
+    note = forms.CharField(
+        label=_("Why is it cancelled?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReferralFilterForm(Form):
+    """Filters of the referral list."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), (OPEN, _("Open (sent or accepted)")), *Referral.Status.choices],
+    )
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        required=False,
+        queryset=Programme.objects.none(),
+        empty_label=_("All"),
+    )
+
+    def __init__(self, *args: Any, programmes: QuerySet[Programme] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if programmes is None:
+            del self.fields["programme"]
+        else:
+            self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+
+    def filter(self, referrals: QuerySet[Referral], *, today: datetime.date) -> QuerySet[Referral]:
+        data = self.cleaned_data
+        if data["status"] == OPEN:
+            referrals = referrals.filter(
+                status__in=[Referral.Status.SENT, Referral.Status.ACCEPTED]
+            )
+        elif data["status"]:
+            referrals = referrals.filter(status=data["status"])
+        if data["overdue"]:
+            referrals = referrals.filter(Referral.objects.overdue_condition(today))  # type: ignore[attr-defined]
+        if data.get("programme"):
+            referrals = referrals.filter(case__programme=data["programme"])
+        return referrals
+
+
+class DirectorySearchForm(Form):
+    q = forms.CharField(label=_("Name or service"), required=False, max_length=100)
+    category = forms.ChoiceField(
+        label=_("Service category"), required=False, choices=BLANK + Service.Category.choices
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality covered"),
+        required=False,
+        queryset=AdministrativeDivision.objects.none(),
+        empty_label="—",
+    )
+
+    def __init__(
+        self, *args: Any, municipalities: QuerySet[AdministrativeDivision], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field: forms.ModelChoiceField = self.fields["municipality"]  # type: ignore[assignment]
+        field.queryset = municipalities
+        field.label_from_instance = _municipality_label  # type: ignore[method-assign]
+
+
+def _municipality_label(division: AdministrativeDivision) -> str:
+    return f"{division.name} ({division.parent.name})" if division.parent else division.name
+
+
+class MunicipalitiesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: AdministrativeDivision) -> str:
+        return _municipality_label(obj)
+
+
+class ProviderForm(ModelForm):
+    municipalities = MunicipalitiesField(
+        label=_("Municipalities covered"),
+        queryset=AdministrativeDivision.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_(
+            "Hold Ctrl (or Cmd) to choose several. Leave empty if it serves anyone who comes."
+        ),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Already on Arraigo as"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("No: add it as a new organisation"),
+        help_text=_(
+            "Choose the organisation if it already uses Arraigo, so its staff receive "
+            "the referrals."
+        ),
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "kind",
+            "organisation",
+            "description",
+            "municipalities",
+            "contact_person",
+            "phone",
+            "email",
+            "address",
+            "opening_hours",
+            "is_active",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipalities"].queryset = (  # type: ignore[attr-defined]
+            AdministrativeDivision.objects.filter(
+                Q(country=owner.country) | Q(pk__in=self._current_municipalities()),
+                level=AdministrativeDivision.Level.MUNICIPALITY,
+            )
+            .select_related("parent")
+            .order_by("parent__name", "name")
+        )
+        if self.instance.pk:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+                Organisation.objects.filter(is_active=True).exclude(pk=owner.pk).order_by("name")
+            )
+
+    def _current_municipalities(self) -> list[Any]:
+        if not self.instance.pk:
+            return []
+        return list(self.instance.municipalities.values_list("pk", flat=True))
+
+    def details(self) -> ProviderDetails:
+        data = self.cleaned_data
+        return ProviderDetails(
+            name=data["name"],
+            kind=data["kind"],
+            description=data["description"],
+            contact_person=data["contact_person"],
+            phone=data["phone"],
+            email=data["email"],
+            address=data["address"],
+            opening_hours=data["opening_hours"],
+            is_active=data["is_active"],
+        )
+
+
+class ServiceForm(ModelForm):
+    class Meta:
+        model = Service
+        fields = ["name", "category", "description", "eligibility", "is_active"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "eligibility": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def details(self) -> ServiceDetails:
+        data = self.cleaned_data
+        return ServiceDetails(
+            name=data["name"],
+            category=data["category"],
+            description=data["description"],
+            eligibility=data["eligibility"],
+            is_active=data["is_active"],
+        )
