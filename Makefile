@@ -42,7 +42,8 @@ lint: venv
 
 bench-registry: venv
 	@scripts/system-packages.sh $(TEST_PACKAGES)
-	ARRAIGO_PG_DURABLE=1 scripts/with-postgres.sh \
+	ARRAIGO_PG_DURABLE=1 PYTHONPATH=. DJANGO_SETTINGS_MODULE=config.settings \
+		scripts/with-postgres.sh \
 		sh -c '$(MANAGE) migrate --noinput -v0 && $(PYTHON) bench/registry.py $(ARGS)'
 
 # Static files and the virtualenv carry their own catalogues or copies of other projects' code.
