@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,14 +45,11 @@ SENTENCES: dict[str, Promise] = {
     "plan_action.cancelled": gettext_lazy("%(actor)s cancelled a plan action."),
     "plan_action.reopened": gettext_lazy("%(actor)s set a plan action back to pending."),
     "case_note.added": gettext_lazy("%(actor)s added a note."),
-    "referral.created": gettext_lazy("%(actor)s prepared a referral."),
     "referral.sent": gettext_lazy("%(actor)s referred the person to a service."),
     "referral.accepted": gettext_lazy("%(actor)s accepted the referral."),
     "referral.declined": gettext_lazy("%(actor)s declined the referral."),
     "referral.completed": gettext_lazy("%(actor)s recorded that the service was given."),
     "referral.cancelled": gettext_lazy("%(actor)s cancelled a referral."),
-    "referral.followed_up": gettext_lazy("%(actor)s followed up a referral."),
-    "referral.updated": gettext_lazy("%(actor)s changed a referral."),
 }
 RESTRICTED_NOTE_SENTENCE = gettext_lazy("%(actor)s added a restricted note.")
 GENERIC_SENTENCE = gettext_lazy("%(actor)s made a change (%(action)s).")
@@ -113,6 +111,7 @@ class _Context:
                 "pk", "description"
             )
         }
+        self.descriptions.update(_referred_services(ids.get("referrals.referral", set())))
         self.restricted_notes = {
             str(pk)
             for pk in CaseNote.objects.filter(
@@ -123,6 +122,20 @@ class _Context:
 
     def description(self, event: AuditEvent) -> str:
         return _shorten(self.descriptions.get(event.target_id, ""))
+
+
+def _referred_services(ids: set[str]) -> dict[str, str]:
+    """The service each referral is to (the referrals app is optional to this module)."""
+    if not ids:
+        return {}
+    try:
+        referral_model = apps.get_model("referrals", "Referral")
+    except LookupError:
+        return {}
+    return {
+        str(pk): name
+        for pk, name in referral_model.objects.filter(pk__in=ids).values_list("pk", "service__name")
+    }
 
 
 def _values(event: AuditEvent, context: _Context) -> dict[str, Any]:
