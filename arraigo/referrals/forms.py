@@ -12,7 +12,7 @@ from arraigo.core.forms import DateInput, Form, ModelForm
 from arraigo.core.models import AdministrativeDivision
 from arraigo.programmes.models import Programme
 from arraigo.referrals.models import Provider, Referral, Service
-from arraigo.referrals.services import ProviderDetails, ServiceDetails
+from arraigo.referrals.services import ANSWER_DAYS, ProviderDetails, ServiceDetails
 
 BLANK = [("", "—")]
 OPEN = "OPEN"
@@ -62,19 +62,30 @@ class ReferralForm(Form):
         provider_field.queryset = providers
         covering = [p for p in providers if getattr(p, "covers_participant", False)]
         others = [p for p in providers if not getattr(p, "covers_participant", False)]
-        if covering:
+        if covering and others:
             # Grouped for reading; the queryset still decides what is valid.
             provider_field.choices = [
                 ("", provider_field.empty_label),
                 (_("Cover the person's municipality"), self._choices(provider_field, covering)),
                 (_("Other providers"), self._choices(provider_field, others)),
             ]
+        self.fields["urgency"].help_text = _(
+            "The provider is asked to answer within %(routine)s days (routine), %(priority)s "
+            "days (priority) or %(urgent)s days (urgent)."
+        ) % {
+            "routine": ANSWER_DAYS[Referral.Urgency.ROUTINE],
+            "priority": ANSWER_DAYS[Referral.Urgency.PRIORITY],
+            "urgent": ANSWER_DAYS[Referral.Urgency.URGENT],
+        }
         self.provider = self._chosen_provider(providers)
         service_field: forms.ModelChoiceField = self.fields["service"]  # type: ignore[assignment]
-        if self.provider is not None:
-            service_field.queryset = self.provider.services.filter(is_active=True)
-        else:
+        if self.provider is None:
             service_field.empty_label = _("Choose a provider first")
+            return
+        service_field.queryset = self.provider.services.filter(is_active=True)
+        offered = list(service_field.queryset[:2])
+        if len(offered) == 1 and not self.is_bound:
+            self.initial["service"] = offered[0].pk
 
     @staticmethod
     def _choices(field: forms.ModelChoiceField, providers: list[Provider]) -> list:
@@ -264,7 +275,7 @@ class ProviderForm(ModelForm):
             .select_related("parent")
             .order_by("parent__name", "name")
         )
-        if self.instance.pk:
+        if not self.instance._state.adding:
             del self.fields["organisation"]
         else:
             self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
@@ -272,7 +283,7 @@ class ProviderForm(ModelForm):
             )
 
     def _current_municipalities(self) -> list[Any]:
-        if not self.instance.pk:
+        if self.instance._state.adding:
             return []
         return list(self.instance.municipalities.values_list("pk", flat=True))
 

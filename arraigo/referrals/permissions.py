@@ -63,6 +63,7 @@ def access_referral(*, user: User, pk: object, action: str = "view") -> Referral
         .select_related(
             "case__participant__municipality",
             "case__organisation",
+            "case__programme",
             "provider__organisation",
             "service",
             "consent",

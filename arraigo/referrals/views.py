@@ -57,7 +57,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_new(request: HttpRequest) -> HttpResponse:
     """Send a referral from a case. ``?case=<uuid>`` names the case; htmx swaps the service list
     when the provider changes, and without JavaScript the "Show services" button does."""
-    case_id = request.GET.get("case") or request.POST.get("case")
+    case_id = request.GET.get("case")
     if not case_id:
         raise Http404
     case = access_case(user=request.user, pk=case_id, action="change")
@@ -159,7 +159,11 @@ def _act(
         else:
             messages.success(request, done)
             return redirect("referrals:detail", pk=referral.pk)
-    referral.refresh_from_db()
+    if not any(name in form.fields for name in form.errors):
+        # The referral moved on (answered, cancelled…) meanwhile: show why on its current page.
+        for message in form.non_field_errors():
+            messages.error(request, message)
+        return redirect("referrals:detail", pk=referral.pk)
     return _detail(request, referral, **{form_name: form})
 
 
