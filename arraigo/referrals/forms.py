@@ -1,6 +1,7 @@
 """Forms of referrals and the service directory: validation and cleaning only."""
 
 import datetime
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -18,15 +19,15 @@ BLANK = [("", "—")]
 OPEN = "OPEN"
 
 
-class ProviderChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Provider) -> str:
-        return f"{obj.name} · {obj.get_kind_display()}"
+def _provider_label(provider: Provider, has_consent: bool) -> str:
+    label = f"{provider.name} · {provider.get_kind_display()}"
+    return label if has_consent else f"{label} — {_('no consent to share with it')}"
 
 
 class ReferralForm(Form):
     """A referral as staff write it: where to, for what, why and how urgently."""
 
-    provider = ProviderChoiceField(
+    provider = forms.ModelChoiceField(
         label=_("Provider"),
         queryset=Provider.objects.none(),
         empty_label=_("Choose a provider"),
@@ -42,9 +43,6 @@ class ReferralForm(Form):
         choices=Referral.Urgency.choices,
         initial=Referral.Urgency.ROUTINE,
         widget=forms.RadioSelect,
-        help_text=_(
-            "The provider is asked to answer within 10 days (routine), 5 (priority) or 2 (urgent)."
-        ),
     )
     reason = forms.CharField(
         label=_("Reason for the referral"),
@@ -56,19 +54,33 @@ class ReferralForm(Form):
         ),
     )
 
-    def __init__(self, *args: Any, providers: QuerySet[Provider], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        providers: QuerySet[Provider],
+        consented: Collection[object] = (),
+        **kwargs: Any,
+    ) -> None:
+        """*consented*: the organisations the person's consents let referrals go to; the others
+        are marked in the list, so staff see before sending where a consent is missing."""
         super().__init__(*args, **kwargs)
         provider_field: forms.ModelChoiceField = self.fields["provider"]  # type: ignore[assignment]
         provider_field.queryset = providers
+
+        def choices(group: list[Provider]) -> list[tuple[object, str]]:
+            return [(p.pk, _provider_label(p, p.organisation_id in consented)) for p in group]
+
         covering = [p for p in providers if getattr(p, "covers_participant", False)]
         others = [p for p in providers if not getattr(p, "covers_participant", False)]
+        # Labelled and grouped for reading; the queryset still decides what is valid.
         if covering and others:
-            # Grouped for reading; the queryset still decides what is valid.
             provider_field.choices = [
                 ("", provider_field.empty_label),
-                (_("Cover the person's municipality"), self._choices(provider_field, covering)),
-                (_("Other providers"), self._choices(provider_field, others)),
+                (_("Cover the person's municipality"), choices(covering)),
+                (_("Other providers"), choices(others)),
             ]
+        else:
+            provider_field.choices = [("", provider_field.empty_label), *choices(covering + others)]
         self.fields["urgency"].help_text = _(
             "The provider is asked to answer within %(routine)s days (routine), %(priority)s "
             "days (priority) or %(urgent)s days (urgent)."
@@ -86,10 +98,6 @@ class ReferralForm(Form):
         offered = list(service_field.queryset[:2])
         if len(offered) == 1 and not self.is_bound:
             self.initial["service"] = offered[0].pk
-
-    @staticmethod
-    def _choices(field: forms.ModelChoiceField, providers: list[Provider]) -> list:
-        return [(p.pk, field.label_from_instance(p)) for p in providers]
 
     def _chosen_provider(self, providers: QuerySet[Provider]) -> Provider | None:
         value = self.data.get("provider") if self.is_bound else self.initial.get("provider")

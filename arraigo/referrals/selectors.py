@@ -22,7 +22,7 @@ ALL_CASES_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 
 def _listed(referrals: QuerySet[Referral], today: datetime.date | None) -> QuerySet[Referral]:
     return referrals.with_due_dates(today or timezone.localdate()).select_related(  # type: ignore[attr-defined]
-        "case__participant", "provider", "service"
+        "case__participant", "case__organisation", "provider", "service"
     )
 
 

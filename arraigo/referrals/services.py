@@ -296,7 +296,11 @@ def referral_send(
     today = timezone.localdate(at)
     if case.status == Case.Status.CLOSED:
         raise CaseClosed(_("This case is closed; reopen it before referring the person."))
-    if not provider.is_active or provider.owner_id != case.organisation_id:
+    if (
+        not provider.is_active
+        or not provider.organisation.is_active
+        or provider.owner_id != case.organisation_id
+    ):
         raise ProviderInactive(
             _("This provider is no longer active in your directory; choose another."),
             field="provider",

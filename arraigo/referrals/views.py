@@ -67,7 +67,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     )
     refresh = request.method == "POST" and "show_services" in request.POST
     if request.method == "POST" and not refresh:
-        form = ReferralForm(request.POST, providers=providers)
+        form = ReferralForm(request.POST, providers=providers, consented=consented)
     else:
         source = request.POST if refresh else request.GET
         form = ReferralForm(
@@ -77,6 +77,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 if source.get(key)
             },
             providers=providers,
+            consented=consented,
         )
     consent_missing = form.provider is not None and form.provider.organisation_id not in consented
     if request.method == "POST" and not refresh and form.is_valid():

@@ -181,6 +181,15 @@ def test_inactive_provider_refuses(world):
     assert error.value.field == "provider"
 
 
+def test_provider_whose_organisation_left_the_platform_refuses(world):
+    Organisation.objects.filter(pk=world.partner_organisation.pk).update(is_active=False)
+    world.provider.organisation.refresh_from_db()
+
+    with pytest.raises(services.ProviderInactive):
+        send(world)
+    _assert_nothing_written()
+
+
 def test_provider_of_another_directory_refuses(world, other_organisation):
     elsewhere = ProviderFactory(owner=other_organisation, organisation=world.partner_organisation)
     service = ServiceFactory(provider=elsewhere)

@@ -61,6 +61,8 @@ def test_new_referral_lists_providers_covering_the_person_first(client, world):
     assert html.index("UCSF Zacatecoluca") < html.index("Albergue Central")
     assert "Cover the person&#x27;s municipality" in html
     assert "Choose a provider first" in html
+    assert "Albergue Central · Health centre — no consent to share with it" in html
+    assert "UCSF Zacatecoluca · Health centre</option>" in html
 
 
 def test_choosing_a_provider_with_htmx_returns_its_services(client, world):
