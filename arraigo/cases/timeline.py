@@ -37,7 +37,7 @@ SENTENCES: dict[str, Promise] = {
     "vulnerability_screening.recorded": gettext_lazy(
         "%(actor)s screened vulnerability: %(level)s (score %(score)s)."
     ),
-    "plan_goal.added": gettext_lazy("%(actor)s added a %(dimension)s goal to the plan."),
+    "plan_goal.added": gettext_lazy("%(actor)s added a goal to the plan (%(dimension)s)."),
     "plan_action.added": gettext_lazy("%(actor)s added an action to the plan."),
     "plan_action.updated": gettext_lazy("%(actor)s changed a plan action."),
     "plan_action.started": gettext_lazy("%(actor)s started a plan action."),
