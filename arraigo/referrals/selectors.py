@@ -10,6 +10,7 @@ from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import CASE_ROLES, membership_of
 from arraigo.cases.models import Case
 from arraigo.core.models import AdministrativeDivision
+from arraigo.core.templatetags.arraigo import age
 from arraigo.people.models import Consent, Participant
 from arraigo.people.selectors import valid_consents
 from arraigo.programmes.models import Programme
@@ -140,16 +141,13 @@ class ReferredPerson:
     participant_id: object
 
 
-def referred_person(referral: Referral, *, today: datetime.date | None = None) -> ReferredPerson:
+def referred_person(referral: Referral) -> ReferredPerson:
     """Who *referral* is about, reduced to what the provider may see."""
     participant: Participant = referral.case.participant
-    today = today or timezone.localdate()
-    born = participant.birth_date
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return ReferredPerson(
         full_name=participant.full_name,
         sex=participant.get_sex_display(),
-        age=age,
+        age=int(age(participant.birth_date)),
         phone=participant.phone,
         municipality=participant.municipality.name,
         participant_id=participant.pk,

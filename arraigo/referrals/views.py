@@ -122,7 +122,7 @@ def _detail(request: HttpRequest, referral: Referral, **forms: Form) -> HttpResp
     services.referral_record_read(referrals=[referral], by=request.user, at=now)
     context: dict[str, Any] = {
         "referral": referral,
-        "person": selectors.referred_person(referral, today=timezone.localdate(now)),
+        "person": selectors.referred_person(referral),
         "is_partner": role_of(request.user) == Role.PARTNER,
         "actions": actions,
         "accept_form": forms.get("accept_form") or AcceptForm(),
