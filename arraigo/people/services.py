@@ -1,18 +1,23 @@
 """Writes to the registry. Every function validates, saves and audits in one transaction."""
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField, Model
 from django.utils.translation import gettext as _
 
 from arraigo.accounts.models import Organisation, User
 from arraigo.accounts.permissions import membership_of
 from arraigo.core import audit
+from arraigo.core.encryption import EncryptedJSONField, EncryptedTextField
 from arraigo.core.errors import ApplicationError
-from arraigo.core.models import AdministrativeDivision, Occupation
+from arraigo.core.ids import uuid7
+from arraigo.core.models import AdministrativeDivision, Occupation, ReferenceSequence
 from arraigo.core.references import next_reference
 from arraigo.people.identifiers import national_phone, validate_document_number
 from arraigo.people.models import (
@@ -25,7 +30,7 @@ from arraigo.people.models import (
     PopulationType,
     Relationship,
 )
-from arraigo.people.names import name_keys, search_name
+from arraigo.people.names import KEY_LENGTH, name_keys, name_tokens, phonetic, search_name
 from arraigo.programmes.models import Programme
 
 # Washington Group answers: 1 no difficulty, 2 some, 3 a lot, 4 cannot do at all.
@@ -465,3 +470,208 @@ def consent_withdraw(
         changes=audit.changes_between(before, consent),
     )
     return consent
+
+
+# --- Bulk generation (load testing) ---------------------------------------------------------------
+
+
+# Details that are records, written to the participant as their keys.
+_RELATED_DETAILS = frozenset({"department", "municipality", "district", "occupation"})
+
+
+@dataclass(frozen=True)
+class GeneratedPerson:
+    """One synthetic person for ``participants_generate``: its details and documents."""
+
+    details: ParticipantDetails
+    documents: list[DocumentDetails] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    participants: int
+    documents: int
+    name_keys: int
+    documents_skipped: int
+
+
+def _copy_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """Write *rows* (attname → Python value) to *model*'s table: COPY on PostgreSQL, else INSERT."""
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=500)
+        return
+    from psycopg import sql  # only on PostgreSQL
+
+    fields_ = [
+        f for f in model._meta.concrete_fields if not (f.primary_key and f.attname not in rows[0])
+    ]
+    # Values Python cannot hand to COPY as they are (encrypted text, JSON) go through the field.
+    prepared = [
+        (position, f)
+        for position, f in enumerate(fields_)
+        if isinstance(f, EncryptedTextField | EncryptedJSONField | JSONField)
+    ]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table),
+        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields_),
+    )
+    names = [f.attname for f in fields_]
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[name] for name in names]
+            for position, f in prepared:
+                if values[position] not in (None, ""):
+                    values[position] = f.get_db_prep_save(values[position], connection)
+            copy.write_row(values)
+
+
+@transaction.atomic
+def participants_generate(
+    *,
+    programme: Programme,
+    people: Iterable[GeneratedPerson],
+    by: User,
+    at: datetime.datetime,
+    batch_size: int = 20_000,
+    on_batch: Callable[[int], None] | None = None,
+) -> GenerationResult:
+    """Register many synthetic people in *programme* at once, for load testing and benchmarks.
+
+    Each person gets what the registration service gives it (a reference, its normalised name,
+    name keys, normalised document numbers and phone, an enrolment) but the rows are written
+    in large batches (COPY on PostgreSQL) and one audit event records the whole generation.
+    A document whose number the organisation already has is left out, so documents stay unique.
+    Everything is written in one transaction: all the people, or none.
+
+    :raises ValidationError: if a person's details or a document number do not hold.
+    """
+    organisation = programme.organisation
+    prefix = f"{organisation.reference_prefix or organisation.country}-{at.year}"
+    tokens = lru_cache(maxsize=None)(lambda part: tuple(name_tokens(part)))
+    key_of = lru_cache(maxsize=None)(lambda token: phonetic(token)[:KEY_LENGTH])
+    seen_numbers: set[tuple[str, str]] = set()
+    totals = dict.fromkeys(("participants", "documents", "name_keys", "skipped"), 0)
+    today = at.date()
+
+    def write(batch: list[GeneratedPerson]) -> None:
+        sequence, _created = ReferenceSequence.objects.select_for_update().get_or_create(
+            prefix=prefix
+        )
+        first = sequence.last_value + 1
+        sequence.last_value += len(batch)
+        sequence.save(update_fields=["last_value"])
+        participants, keys, documents, enrolments = [], [], [], []
+        wanted: dict[tuple[str, str], dict[str, Any]] = {}
+        for offset, person in enumerate(batch):
+            details = person.details
+            _check_details(details, today=today)
+            words = (
+                tokens(details.given_names)
+                + tokens(details.first_surname)
+                + tokens(details.second_surname)
+            )
+            row = {
+                detail.name: getattr(details, detail.name)
+                for detail in fields(details)
+                if detail.name not in _RELATED_DETAILS
+            }
+            row.update(
+                id=uuid7(),
+                created_at=at,
+                updated_at=at,
+                organisation_id=organisation.pk,
+                reference=f"{prefix}-{first + offset:06d}",
+                department_id=details.department.pk,
+                municipality_id=details.municipality.pk,
+                district_id=details.district.pk if details.district else None,
+                occupation_id=details.occupation.pk if details.occupation else None,
+                phone_national=national_phone(details.phone) if details.phone else "",
+                has_disability=has_disability(details.disability_answers),
+                household_id=None,
+                relationship_to_head="",
+                registered_on=today,
+                registered_by_id=by.pk,
+                search_name=" ".join(words),
+            )
+            participants.append(row)
+            keys.extend(
+                {"organisation_id": organisation.pk, "participant_id": row["id"], "key": key}
+                for key in sorted({key_of(word) for word in words if word})
+            )
+            enrolments.append(
+                {
+                    "id": uuid7(),
+                    "created_at": at,
+                    "updated_at": at,
+                    "participant_id": row["id"],
+                    "programme_id": programme.pk,
+                    "enrolled_on": today,
+                }
+            )
+            for document in person.documents:
+                normal = validate_document_number(document.kind, document.number)
+                if (document.kind, normal) in seen_numbers or (document.kind, normal) in wanted:
+                    totals["skipped"] += 1
+                    continue
+                wanted[(document.kind, normal)] = {
+                    "id": uuid7(),
+                    "created_at": at,
+                    "updated_at": at,
+                    "participant_id": row["id"],
+                    "organisation_id": organisation.pk,
+                    "kind": document.kind,
+                    "number": document.number.strip(),
+                    "number_normalized": normal,
+                    "issuing_country": document.issuing_country,
+                    "expires_on": document.expires_on,
+                }
+        numbers = sorted({normal for _kind, normal in wanted})
+        taken: set[tuple[str, str]] = set()
+        for start in range(0, len(numbers), 5000):
+            taken.update(
+                IdentityDocument.objects.filter(
+                    organisation=organisation, number_normalized__in=numbers[start : start + 5000]
+                ).values_list("kind", "number_normalized")
+            )
+        for number, document_row in wanted.items():
+            if number in taken:
+                totals["skipped"] += 1
+                continue
+            seen_numbers.add(number)
+            documents.append(document_row)
+        _copy_rows(Participant, participants)
+        _copy_rows(NameKey, keys)
+        _copy_rows(Enrolment, enrolments)
+        if documents:
+            _copy_rows(IdentityDocument, documents)
+        totals["participants"] += len(participants)
+        totals["name_keys"] += len(keys)
+        totals["documents"] += len(documents)
+        if on_batch is not None:
+            on_batch(totals["participants"])
+
+    batch: list[GeneratedPerson] = []
+    for person in people:
+        batch.append(person)
+        if len(batch) >= batch_size:
+            write(batch)
+            batch = []
+    if batch:
+        write(batch)
+    result = GenerationResult(
+        participants=totals["participants"],
+        documents=totals["documents"],
+        name_keys=totals["name_keys"],
+        documents_skipped=totals["skipped"],
+    )
+    audit.record(
+        actor=by,
+        action="participants.generated",
+        target=programme,
+        at=at,
+        changes={
+            "participants": [None, result.participants],
+            "documents": [None, result.documents],
+        },
+    )
+    return result
