@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rapidfuzz import fuzz
 
 from arraigo.people.identifiers import national_phone, normalise_document_number
@@ -34,14 +34,22 @@ class SearchResult:
 
 
 def _by_number(participants: QuerySet[Participant], query: str, organisation_id: object) -> list:
-    document_holders = IdentityDocument.objects.filter(
-        organisation_id=organisation_id, number_normalized=normalise_document_number(query)
-    ).values("participant_id")
-    condition = Q(pk__in=document_holders)
+    # The holders of the document and of the phone are found first, each through its own
+    # index, then scoped: one query with "document OR phone" makes PostgreSQL walk the whole
+    # registry in list order, filtering row by row.
+    ids = list(
+        IdentityDocument.objects.filter(
+            organisation_id=organisation_id, number_normalized=normalise_document_number(query)
+        ).values_list("participant_id", flat=True)[:MAX_RESULTS]
+    )
     phone = national_phone(query)
     if len(phone) >= 7:
-        condition |= Q(phone_national=phone)
-    return list(participants.filter(condition)[:MAX_RESULTS])
+        ids += Participant.objects.filter(
+            organisation_id=organisation_id, phone_national=phone
+        ).values_list("pk", flat=True)[:MAX_RESULTS]
+    if not ids:
+        return []
+    return list(participants.filter(pk__in=ids)[:MAX_RESULTS])
 
 
 def _ids_matching_all(keys: list[str], organisation_id: object) -> list:

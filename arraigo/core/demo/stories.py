@@ -74,6 +74,11 @@ class Picker:
         pairs = [(v, w) for v, w in zip(self.values, self.weights, strict=True) if v in allowed]
         return self.rng.choices([v for v, _w in pairs], weights=[w for _v, w in pairs])[0]
 
+    def give_back(self, value: str) -> None:
+        """Offer *value* again first: it was picked but could not be used."""
+        if value not in self.pending:
+            self.pending.insert(0, value)
+
 
 @dataclass
 class Pickers:
@@ -461,7 +466,9 @@ class Story:
                 at=sent_at,
             )
         except (referrals.ConsentMissing, referrals.ReferralAlreadyOpen):
-            return  # the consent had expired by then, or the service was already asked for
+            # The consent had expired by then, or the service was already asked for.
+            self.pickers.referral_status.give_back(status)
+            return
         partner = demo.responders.get(provider.pk)
         if status in ANSWERED and partner is not None:
             answered_at = self.between(sent_at, end, 0.02, 0.2)
