@@ -22,6 +22,15 @@ from arraigo.core.forms import DateInput, Form
 from arraigo.programmes.models import Programme
 
 
+def _radios() -> forms.RadioSelect:
+    # Bootstrap's check layout keeps each box beside its label, also on narrow screens.
+    return forms.RadioSelect(attrs={"class": "form-check-input"})
+
+
+def _checkboxes() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
 class StaffChoiceField(forms.ModelChoiceField):
     """A member of staff, shown by name (never by e-mail)."""
 
@@ -75,7 +84,7 @@ class CloseForm(Form):
     closure_reason = forms.ChoiceField(
         label=_("Why is the case closed?"),
         choices=Case.ClosureReason.choices,
-        widget=forms.RadioSelect,
+        widget=_radios(),
     )
     closed_on = forms.DateField(label=_("Closed on"), widget=DateInput())
 
@@ -99,13 +108,13 @@ class NeedsForm(Form):
         for dimension, (level_label, notes_label, notes_help) in labels.items():
             prefix = dimension.lower()
             self.fields[f"{prefix}_level"] = forms.ChoiceField(
-                label=level_label, choices=NeedLevel.choices, widget=forms.RadioSelect
+                label=level_label, choices=NeedLevel.choices, widget=_radios()
             )
             self.fields[f"{prefix}_needs"] = forms.MultipleChoiceField(
                 label=_("What is needed"),
                 choices=NEEDS_BY_DIMENSION[dimension].choices,
                 required=False,
-                widget=forms.CheckboxSelectMultiple,
+                widget=_checkboxes(),
             )
             self.fields[f"{prefix}_notes"] = forms.CharField(
                 label=notes_label,
@@ -180,7 +189,7 @@ class NoteForm(Form):
         label=_("Who may read it"),
         choices=CaseNote.Sensitivity.choices,
         initial=CaseNote.Sensitivity.STANDARD,
-        widget=forms.RadioSelect,
+        widget=_radios(),
     )
 
     def __init__(self, *args: Any, may_restrict: bool, **kwargs: Any) -> None:
