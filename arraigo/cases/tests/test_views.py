@@ -26,8 +26,6 @@ from arraigo.cases.tests.factories import (
     PlanGoalFactory,
 )
 from arraigo.core.models import AuditEvent
-from arraigo.people.models import NameKey
-from arraigo.people.names import name_keys
 from arraigo.people.tests.factories import EnrolmentFactory, ParticipantFactory
 from arraigo.programmes.tests.factories import ProgrammeFactory
 
@@ -197,15 +195,12 @@ def test_the_list_answers_htmx_with_the_results_only(as_user, manager, case):
 
 
 def _named(programme, given, surname):
+    # The factory indexes the name's phonetic keys, as registration does.
     participant = ParticipantFactory(
         organisation=programme.organisation,
         given_names=given,
         first_surname=surname,
         second_surname="",
-    )
-    NameKey.objects.bulk_create(
-        NameKey(organisation_id=programme.organisation_id, participant=participant, key=key)
-        for key in name_keys(participant.search_name)
     )
     return CaseFactory(programme=programme, participant=participant)
 
