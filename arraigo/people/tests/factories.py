@@ -4,8 +4,15 @@ import factory
 
 from arraigo.accounts.tests.factories import OrganisationFactory, UserFactory
 from arraigo.core.models import AdministrativeDivision
-from arraigo.people.models import Enrolment, IdentityDocument, Participant, PopulationType, Sex
-from arraigo.people.names import search_name
+from arraigo.people.models import (
+    Enrolment,
+    IdentityDocument,
+    NameKey,
+    Participant,
+    PopulationType,
+    Sex,
+)
+from arraigo.people.names import name_keys, search_name
 
 
 def _municipality() -> AdministrativeDivision:
@@ -17,6 +24,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Participant
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     reference = factory.Sequence(lambda n: f"TS-2026-{n:06d}")
@@ -37,6 +45,18 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     search_name = factory.LazyAttribute(
         lambda p: search_name(p.given_names, p.first_surname, p.second_surname)
     )
+
+    @factory.post_generation
+    def name_keys(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """Index the name as registration does, so searches find factory-made people."""
+        if create:
+            NameKey.objects.bulk_create(
+                [
+                    NameKey(organisation_id=self.organisation_id, participant=self, key=key)
+                    for key in name_keys(self.search_name)
+                ],
+                ignore_conflicts=True,
+            )
 
 
 class EnrolmentFactory(factory.django.DjangoModelFactory):

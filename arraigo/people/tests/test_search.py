@@ -1,7 +1,6 @@
 import pytest
 
-from arraigo.people.models import NameKey, Participant
-from arraigo.people.names import name_keys
+from arraigo.people.models import Participant
 from arraigo.people.search import search_participants
 from arraigo.people.tests.factories import IdentityDocumentFactory, ParticipantFactory
 
@@ -9,18 +8,13 @@ pytestmark = pytest.mark.django_db
 
 
 def person(organisation, given, first, second="", **extra) -> Participant:
-    participant = ParticipantFactory(
+    return ParticipantFactory(
         organisation=organisation,
         given_names=given,
         first_surname=first,
         second_surname=second,
         **extra,
     )
-    NameKey.objects.bulk_create(
-        NameKey(organisation_id=organisation.pk, participant=participant, key=key)
-        for key in name_keys(participant.search_name)
-    )
-    return participant
 
 
 def find(organisation, query):

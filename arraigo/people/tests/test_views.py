@@ -30,8 +30,9 @@ def client_as(client):
 
 @pytest.fixture
 def enrolled(organisation, programme):
-    participant = ParticipantFactory(organisation=organisation, given_names="Rosa Elena",
-                                     first_surname="Quintanilla")
+    participant = ParticipantFactory(
+        organisation=organisation, given_names="Rosa Elena", first_surname="Quintanilla"
+    )
     EnrolmentFactory(participant=participant, programme=programme)
     return participant
 
@@ -99,8 +100,9 @@ def test_a_bad_document_number_is_shown_at_its_field_and_nothing_is_saved(
 def test_a_returnee_without_return_date_gets_the_error_at_the_field(
     client_as, caseworker, programme
 ):
-    response = client_as(caseworker).post(reverse("people:new"),
-                                          registration(programme, returned_on=""))
+    response = client_as(caseworker).post(
+        reverse("people:new"), registration(programme, returned_on="")
+    )
     assert response.status_code == 200
     assert "Enter the date of return of a returnee." in response.content.decode()
     assert Participant.objects.count() == 0
@@ -127,7 +129,8 @@ def test_no_javascript_address_flow_offers_the_municipalities_of_the_department(
 
 def test_address_fields_partial_follows_the_department(client_as, caseworker):
     response = client_as(caseworker).get(
-        reverse("people:address_fields"), {"country": "SV", "department": "SV-SS"},
+        reverse("people:address_fields"),
+        {"country": "SV", "department": "SV-SS"},
         headers={"HX-Request": "true", "HX-Trigger-Name": "department"},
     )
     html = response.content.decode()
@@ -153,8 +156,7 @@ def test_search_terms_never_appear_in_urls(client_as, caseworker, enrolled):
     assert "Rosa Elena" in page.content.decode()
 
 
-def test_htmx_search_answers_the_results_and_pushes_a_token_url(client_as, caseworker,
-                                                                 enrolled):
+def test_htmx_search_answers_the_results_and_pushes_a_token_url(client_as, caseworker, enrolled):
     response = client_as(caseworker).post(
         reverse("people:list"), {"q": "Rosa Quintanila"}, headers={"HX-Request": "true"}
     )
@@ -166,8 +168,9 @@ def test_htmx_search_answers_the_results_and_pushes_a_token_url(client_as, casew
 
 def test_list_paginates_by_keyset(client_as, caseworker, organisation, programme):
     for _ in range(30):
-        EnrolmentFactory(participant=ParticipantFactory(organisation=organisation),
-                         programme=programme)
+        EnrolmentFactory(
+            participant=ParticipantFactory(organisation=organisation), programme=programme
+        )
     client = client_as(caseworker)
     first = client.get(reverse("people:list"))
     assert len(first.context["page"].items) == 25
@@ -180,20 +183,29 @@ def test_a_forged_cursor_answers_404(client_as, caseworker):
     assert client_as(caseworker).get(reverse("people:list"), {"cursor": "zzz"}).status_code == 404
 
 
-def test_detail_of_another_organisation_answers_404(client_as, make_member, other_organisation,
-                                                    enrolled):
+def test_detail_of_another_organisation_answers_404(
+    client_as, make_member, other_organisation, enrolled
+):
     other_programme = ProgrammeFactory(organisation=other_organisation)
-    outsider = make_member(Role.CASEWORKER, organisation=other_organisation,
-                           programmes=[other_programme])
+    outsider = make_member(
+        Role.CASEWORKER, organisation=other_organisation, programmes=[other_programme]
+    )
     client = client_as(outsider)
-    for name in ("people:detail", "people:edit", "people:document_new", "people:consent_new",
-                 "people:household", "people:enrol"):
+    for name in (
+        "people:detail",
+        "people:edit",
+        "people:document_new",
+        "people:consent_new",
+        "people:household",
+        "people:enrol",
+    ):
         assert client.get(reverse(name, args=[enrolled.pk])).status_code == 404, name
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATOR, Role.MONITORING, Role.PARTNER, Role.VIEWER])
-def test_roles_without_names_get_404_on_the_registry(client_as, make_member, organisation,
-                                                     programme, enrolled, role):
+def test_roles_without_names_get_404_on_the_registry(
+    client_as, make_member, organisation, programme, enrolled, role
+):
     client = client_as(make_member(role, organisation=organisation, programmes=[programme]))
     assert client.get(reverse("people:list")).status_code == 404
     assert client.get(reverse("people:detail", args=[enrolled.pk])).status_code == 404
@@ -210,8 +222,13 @@ def test_viewing_sensitive_details_is_audited(client_as, caseworker, enrolled):
 def test_recording_a_consent(client_as, caseworker, enrolled, organisation):
     response = client_as(caseworker).post(
         reverse("people:consent_new", args=[enrolled.pk]),
-        {"purpose": "REFERRAL", "organisations": [str(organisation.pk)], "method": "SIGNED",
-         "given_on": datetime.date.today().isoformat(), "expires_on": ""},
+        {
+            "purpose": "REFERRAL",
+            "organisations": [str(organisation.pk)],
+            "method": "SIGNED",
+            "given_on": datetime.date.today().isoformat(),
+            "expires_on": "",
+        },
     )
     assert response.status_code == 302
     assert enrolled.consents.get().organisations.get() == organisation
