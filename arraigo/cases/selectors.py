@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 
 from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import CASE_ROLES, membership_of
@@ -88,12 +88,17 @@ def _overdue_actions(today: datetime.date) -> QuerySet[PlanAction]:
 
 
 def with_next_due(cases: QuerySet[Case], *, today: datetime.date) -> QuerySet[Case]:
-    """*cases* annotated with ``next_due_on`` (earliest open action) and ``has_overdue``."""
+    """*cases* annotated with ``next_due_on`` (earliest open action) and ``has_overdue``.
+
+    Both are correlated subqueries, so a keyset page costs the same however many cases there are.
+    """
+    next_due = (
+        PlanAction.objects.filter(case=OuterRef("pk"), status__in=PlanAction.OPEN_STATUSES)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
     return cases.annotate(
-        next_due_on=Min(
-            "plan_actions__due_on",
-            filter=Q(plan_actions__status__in=PlanAction.OPEN_STATUSES),
-        ),
+        next_due_on=Subquery(next_due),
         has_overdue=Exists(_overdue_actions(today)),
     )
 
@@ -127,25 +132,41 @@ def case_list(*, user: User, filters: CaseFilters, today: datetime.date) -> Quer
     return with_next_due(cases, today=today)
 
 
+def oversees_programmes(user: User) -> bool:
+    """Whether "My work" shows *user* the work of its programmes rather than its own."""
+    membership = membership_of(user)
+    return membership is not None and membership.role in {Role.ADMIN, Role.MANAGER}
+
+
 def my_cases(*, user: User, today: datetime.date) -> QuerySet[Case]:
-    """Open and active cases assigned to *user*, those with the earliest actions due first."""
-    cases = visible_cases(user).filter(assigned_to=user, status__in=OPEN_CASE_STATUSES)
-    return with_next_due(cases.select_related("participant", "programme"), today=today).order_by(
-        "next_due_on", "-opened_on", "-id"
-    )
+    """Open and active cases of "My work", those with the earliest actions due first.
+
+    A caseworker's are the cases assigned to it; an ADMIN's or MANAGER's every case of its
+    programmes.
+    """
+    cases = visible_cases(user).filter(status__in=OPEN_CASE_STATUSES)
+    if not oversees_programmes(user):
+        cases = cases.filter(assigned_to=user)
+    return with_next_due(
+        cases.select_related("participant", "programme", "assigned_to"), today=today
+    ).order_by(F("next_due_on").asc(nulls_last=True), "-opened_on", "-id")
 
 
 def my_due_actions(*, user: User, today: datetime.date) -> QuerySet[PlanAction]:
-    """Open plan actions *user* is responsible for, overdue or due within DUE_SOON_DAYS days."""
-    return (
-        PlanAction.objects.filter(
-            case__in=visible_cases(user).filter(status__in=OPEN_CASE_STATUSES),
-            responsible=user,
-            status__in=PlanAction.OPEN_STATUSES,
-            due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
-        )
-        .select_related("case__participant", "goal")
-        .order_by("due_on", "id")
+    """Open plan actions overdue or due within DUE_SOON_DAYS days, on open cases.
+
+    A caseworker's are those it is responsible for; an ADMIN's or MANAGER's every one of its
+    programmes.
+    """
+    actions = PlanAction.objects.filter(
+        case__in=visible_cases(user).filter(status__in=OPEN_CASE_STATUSES),
+        status__in=PlanAction.OPEN_STATUSES,
+        due_on__lte=today + datetime.timedelta(days=DUE_SOON_DAYS),
+    )
+    if not oversees_programmes(user):
+        actions = actions.filter(responsible=user)
+    return actions.select_related("case__participant", "goal", "responsible").order_by(
+        "due_on", "id"
     )
 
 

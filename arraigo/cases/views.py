@@ -74,6 +74,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     my_cases = selectors.my_cases(user=request.user, today=today)
     context = {
         "today": today,
+        "oversees": selectors.oversees_programmes(request.user),
         "actions": _my_work_actions(request.user, today),
         "my_cases": my_cases[:25],
         "my_cases_count": my_cases.count(),
@@ -620,6 +621,7 @@ def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpRe
                 "cases/my_work.html#actions",
                 {
                     "actions": _my_work_actions(request.user, today),
+                    "oversees": selectors.oversees_programmes(request.user),
                     "today": today,
                     "actions_announcement": message or done,
                 },

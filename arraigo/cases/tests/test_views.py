@@ -119,6 +119,28 @@ def test_my_work_lists_my_cases_and_the_actions_due(as_user, case, caseworker):
     assert due.index("Llevar el CV") < due.index(">Overdue<") < due.index("Ir al banco")
 
 
+def test_managers_see_the_work_of_their_programmes(
+    as_user, manager, caseworker, case, make_member, organisation
+):
+    PlanActionFactory(
+        goal=PlanGoalFactory(case=case),
+        responsible=caseworker,
+        description="Visita de seguimiento",
+        due_on=_today(),
+    )
+    elsewhere = CaseFactory(programme=ProgrammeFactory(organisation=organisation))
+    PlanActionFactory(
+        goal=PlanGoalFactory(case=elsewhere), description="Otro programa", due_on=_today()
+    )
+
+    response = as_user(manager).get(reverse("cases:my_work"))
+
+    assert [a.description for a in response.context["actions"]] == ["Visita de seguimiento"]
+    assert caseworker.get_full_name() in response.text  # whose action it is
+    assert list(response.context["my_cases"]) == [case]
+    assert "Open cases of my programmes" in response.text
+
+
 def test_managers_see_counts_and_cases_without_a_caseworker(as_user, manager, programme):
     CaseFactory(programme=programme, assigned_to=None)
     CaseFactory(programme=programme, status="CLOSED", closed_on=_today(), closure_reason="WITHDREW")
