@@ -530,17 +530,39 @@ def screening_new(request: HttpRequest, pk: object) -> HttpResponse:
 # --- Plan ---------------------------------------------------------------------------------------
 
 
-def _plan_response(
-    request: HttpRequest, case: Case, status: int = 200, **kwargs: Any
+def _section_response(
+    request: HttpRequest,
+    case: Case,
+    section: str,
+    *,
+    announcement: str = "",
+    **forms: Any,
 ) -> HttpResponse:
-    if request.htmx:
-        return render(
+    """The case page after a form of *section* (``plan`` or ``notes``) was sent.
+
+    An htmx request gets that section alone, rebuilt; any other request the whole page, with
+    the form and its errors in place.
+    """
+    if not request.htmx:
+        context = _detail_context(request, case, **forms)
+    elif section == "plan":
+        context = _plan_context(
             request,
-            "cases/detail.html#plan",
-            _plan_context(request, case, **kwargs),
-            status=status,
+            case,
+            goal_form=forms.get("goal_form"),
+            failed_action_form=forms.get("failed_action_form"),
+            announcement=announcement,
         )
-    return render(request, "cases/detail.html", _detail_context(request, case, **kwargs))
+    else:
+        context = _notes_context(
+            request, case, note_form=forms.get("note_form"), announcement=announcement
+        )
+        _record_reads(request, list(context["notes"]))
+    return render_page(request, "cases/detail.html", context, partial=section)
+
+
+def _plan_response(request: HttpRequest, case: Case, **kwargs: Any) -> HttpResponse:
+    return _section_response(request, case, "plan", **kwargs)
 
 
 @require_POST
@@ -616,15 +638,16 @@ def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpRe
     if request.htmx:
         if from_my_work:
             today = timezone.localdate()
-            return render(
+            return render_page(
                 request,
-                "cases/my_work.html#actions",
+                "cases/my_work.html",
                 {
                     "actions": _my_work_actions(request.user, today),
                     "oversees": selectors.oversees_programmes(request.user),
                     "today": today,
                     "actions_announcement": message or done,
                 },
+                partial="actions",
             )
         return _plan_response(request, case, announcement=message or done)
     if message:
@@ -697,16 +720,12 @@ def note_add(request: HttpRequest, pk: object) -> HttpResponse:
             form.add_application_error(error)
         else:
             if request.htmx:
-                context = _notes_context(request, case, announcement=_("The note was added."))
-                _record_reads(request, list(context["notes"]))
-                return render(request, "cases/detail.html#notes", context)
+                return _section_response(
+                    request, case, "notes", announcement=_("The note was added.")
+                )
             messages.success(request, _("The note was added."))
             return _back_to(case, "notes")
-    if request.htmx:
-        context = _notes_context(request, case, note_form=form)
-        _record_reads(request, list(context["notes"]))
-        return render(request, "cases/detail.html#notes", context)
-    return render(request, "cases/detail.html", _detail_context(request, case, note_form=form))
+    return _section_response(request, case, "notes", note_form=form)
 
 
 @require_GET

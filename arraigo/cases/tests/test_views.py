@@ -617,6 +617,17 @@ def test_an_empty_note_is_refused(as_user, caseworker, case):
     assert not CaseNote.objects.exists()
 
 
+def test_an_empty_note_with_htmx_answers_the_notes_with_the_error(as_user, caseworker, case):
+    response = as_user(caseworker).post(
+        reverse("cases:note_add", args=[case.pk]), {"body": ""}, **HTMX
+    )
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section class="card card-body h-100" id="notes"')
+    assert 'aria-invalid="true"' in response.text
+    assert not CaseNote.objects.exists()
+
+
 def test_a_closed_case_takes_no_note(as_user, caseworker, case):
     case.status, case.closed_on, case.closure_reason = "CLOSED", _today(), "WITHDREW"
     case.save()
