@@ -256,6 +256,17 @@ class CriterionForm(Form):
         if self.initial.get("code"):
             # Past screenings store answers by code: an existing code stays as it is.
             self.fields["code"].disabled = True
+            # Rows are matched to criteria by position; the code sent back proves the match.
+            self.fields["key"] = forms.CharField(widget=forms.HiddenInput, required=False)
+            self.initial.setdefault("key", self.initial["code"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "key" in self.fields and data.get("key") != self.initial.get("code"):
+            raise forms.ValidationError(
+                _("The criteria were changed by someone else meanwhile. Reload the page.")
+            )
+        return data
 
     def is_blank(self) -> bool:
         """Whether nothing was typed (the row for a new criterion is then ignored)."""

@@ -830,6 +830,7 @@ def _criteria_post(programme, **changes):
     for index, criterion in enumerate(criteria):
         data.update(
             {
+                f"criteria-{index}-key": criterion.code,
                 f"criteria-{index}-label_es": criterion.label_es,
                 f"criteria-{index}-label_en": criterion.label_en,
                 f"criteria-{index}-weight": str(criterion.weight),
@@ -878,6 +879,23 @@ def test_codes_cannot_be_renamed_through_the_form(as_user, manager, programme):
     client.post(url, _criteria_post(programme, **{"criteria-0-code": "RENAMED"}))
 
     assert not programme.vulnerability_criteria.filter(code="RENAMED").exists()
+
+
+def test_rows_sent_for_criteria_that_moved_meanwhile_change_nothing(as_user, manager, programme):
+    client = as_user(manager)
+    url = reverse("cases:criteria", args=[programme.pk])
+    client.get(url)
+    data = _criteria_post(programme, **{"criteria-0-weight": "9"})
+    # Another manager moves the first criterion to the end before this form is sent.
+    first = programme.vulnerability_criteria.order_by("order").first()
+    first.order = 999
+    first.save()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "changed by someone else" in response.text
+    assert not programme.vulnerability_criteria.filter(weight=9).exists()
 
 
 def test_thresholds_out_of_order_change_nothing(as_user, manager, programme):
