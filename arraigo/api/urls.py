@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import path, re_path
 
 from arraigo.api import cases, docs, participants, programmes, referrals, views
@@ -9,7 +9,8 @@ app_name = "api"
 urlpatterns = [
     path("token/", views.api_token, name="token"),
     path("schema/", login_not_required(docs.SchemaView.as_view()), name="schema"),
-    path("docs/", docs.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # A page for people: anonymous visitors are sent to sign in first.
+    path("docs/", login_required(docs.SwaggerView.as_view(url_name="api:schema")), name="docs"),
     # Participants
     path("participants/", participants.ParticipantListView.as_view(), name="participants"),
     path(

@@ -115,6 +115,7 @@ def member_of(make_member) -> MemberOf:
 def client_for(user: User | None, *, language: str = "en") -> APIClient:
     """An API client sending *user*'s token (none for ``None``) and asking for *language*."""
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    client.default_format = "json"  # the API reads JSON only
     if user is not None:
         token, _created = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
