@@ -305,7 +305,12 @@ class NameKey(models.Model):
     }
 
     class Meta:
-        indexes = [models.Index(fields=["organisation_id", "key"], name="namekey_org_key")]
+        # The participant is in the index so that name searches read the index alone.
+        indexes = [
+            models.Index(
+                fields=["organisation_id", "key", "participant"], name="namekey_org_key_person"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["participant", "key"], name="namekey_unique")
         ]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from rapidfuzz import fuzz
 
 from arraigo.people.identifiers import national_phone, normalise_document_number
@@ -52,16 +52,31 @@ def _by_number(participants: QuerySet[Participant], query: str, organisation_id:
     return list(participants.filter(pk__in=ids)[:MAX_RESULTS])
 
 
+def _matching(key: str) -> Q:
+    # A full-length key is looked up exactly, so that the index hands out its people in order
+    # and the keys of a query are matched by merging sorted lists; a shorter one (a short
+    # name, or a word cut short) matches every key it starts.
+    if len(key) >= KEY_LENGTH:
+        return Q(key=key)
+    return Q(key__gte=key, key__lt=key + "{")
+
+
 def _ids_matching_all(keys: list[str], organisation_id: object) -> list:
     """Participants with, for each key, a name key starting with it (capped)."""
-    per_key = [
-        NameKey.objects.filter(
-            organisation_id=organisation_id, key__gte=key, key__lt=key + "{"
-        ).values_list("participant_id", flat=True)
-        for key in keys
-    ]
-    combined = per_key[0] if len(per_key) == 1 else per_key[0].intersection(*per_key[1:])
-    return list(combined[:MAX_CANDIDATES])
+    first, *others = keys
+    matching = NameKey.objects.filter(_matching(first), organisation_id=organisation_id)
+    for key in others:
+        matching = matching.filter(
+            Exists(
+                NameKey.objects.filter(
+                    _matching(key),
+                    organisation_id=organisation_id,
+                    participant_id=OuterRef("participant_id"),
+                )
+            )
+        )
+    ids = matching.values_list("participant_id", flat=True)[:MAX_CANDIDATES]
+    return list(dict.fromkeys(ids))  # a short key can match two names of the same person
 
 
 def _candidate_ids(keys: list[str], organisation_id: object) -> list:
@@ -83,9 +98,14 @@ def _by_name(
     keys = sorted({phonetic(token)[:KEY_LENGTH] for token in tokens})
     ids = _candidate_ids(keys, organisation_id)
     wanted = search_name(query)
-    candidates = list(participants.filter(pk__in=ids))
-    candidates.sort(key=lambda p: (-fuzz.token_sort_ratio(wanted, p.search_name), p.search_name))
-    return candidates[:MAX_RESULTS], len(candidates) > MAX_RESULTS
+    # Rank on the normalised names alone, then load the few people shown.
+    ranked = sorted(
+        participants.filter(pk__in=ids).values_list("pk", "search_name"),
+        key=lambda row: (-fuzz.token_sort_ratio(wanted, row[1]), row[1]),
+    )
+    shown = [pk for pk, _name in ranked[:MAX_RESULTS]]
+    by_pk = {p.pk: p for p in participants.filter(pk__in=shown)}
+    return [by_pk[pk] for pk in shown if pk in by_pk], len(ranked) > MAX_RESULTS
 
 
 def search_participants(
