@@ -21,10 +21,9 @@ class FormRenderer(TemplatesSetting):
 
 
 def _css_class(widget: forms.Widget) -> str:
-    if isinstance(widget, forms.CheckboxInput):
+    # Radio buttons and check-box lists pass their attributes to each option's input.
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
         return "form-check-input"
-    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-        return ""
     if isinstance(widget, forms.Select | forms.SelectMultiple):
         return "form-select"
     return "form-control"
