@@ -40,21 +40,31 @@ class UsesApi(BasePermission):
         return True
 
 
-def _has_lone_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(item) for item in value)
+def _has_lone_surrogate(data: Any) -> bool:
+    """Whether any string in *data* (keys included) holds half of a UTF-16 pair."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= char <= "\udfff" for char in value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
     return False
 
 
 class StrictJSONParser(JSONParser):
-    """JSON only; text that cannot be stored (lone surrogates) is refused as unreadable."""
+    """JSON only. Text that cannot be stored (lone surrogates) and bodies nested too deeply to
+    read are refused like any other unreadable body."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(_("The request is nested too deeply to read.")) from error
         if _has_lone_surrogate(data):
             raise exceptions.ParseError(_("The request contains text that is not valid Unicode."))
         return data

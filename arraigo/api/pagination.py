@@ -56,14 +56,15 @@ class KeysetPagination(BasePagination):
         size = self._size(request)
         cursor = request.query_params.get(self.cursor_query_param) or None
         try:
-            self.page: Page[Any] = keyset_page(
-                queryset, ordering=ordering, cursor=cursor, size=size
-            )
+            # Read the cursor against an empty set first: a forged one fails here, and an error
+            # of the real query below is never mistaken for a bad link.
+            keyset_page(queryset.none(), ordering=ordering, cursor=cursor, size=size)
         except UNREADABLE_CURSOR as error:
             # A cursor this list did not hand out (edited, or from another list).
             raise NotFound(
                 _("This page link is not valid; start again from the first page.")
             ) from error
+        self.page: Page[Any] = keyset_page(queryset, ordering=ordering, cursor=cursor, size=size)
         return self.page.items
 
     def _link(self, cursor: str | None) -> str | None:

@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import path, re_path
 
-from arraigo.api import cases, docs, participants, programmes, referrals, views
+from arraigo.api import cases, directory, docs, participants, programmes, referrals, views
 from arraigo.api.base import NotFoundView
 
 app_name = "api"
@@ -46,6 +46,14 @@ urlpatterns = [
     path("cases/<uuid:pk>/needs/", cases.CaseNeedsView.as_view(), name="case_needs"),
     path("cases/<uuid:pk>/screenings/", cases.CaseScreeningsView.as_view(), name="case_screenings"),
     path("cases/<uuid:pk>/timeline/", cases.CaseTimelineView.as_view(), name="case_timeline"),
+    path(
+        "cases/<uuid:pk>/providers/",
+        directory.CaseProvidersView.as_view(),
+        name="case_providers",
+    ),
+    # Service directory (read-only)
+    path("providers/", directory.ProviderListView.as_view(), name="providers"),
+    path("providers/<uuid:pk>/", directory.ProviderDetailView.as_view(), name="provider"),
     # Referrals
     path("referrals/", referrals.ReferralListView.as_view(), name="referrals"),
     path("referrals/<uuid:pk>/", referrals.ReferralDetailView.as_view(), name="referral"),

@@ -600,6 +600,15 @@ def test_text_that_is_not_valid_unicode_is_refused(own):
     assert response.status_code == 400
 
 
+def test_a_body_nested_too_deeply_is_refused(own):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = client_for(own.caseworker).post(SEARCH, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
 @pytest.mark.parametrize(
     "path", ["/api/participants/not-a-uuid/", "/api/participants/1/", "/api/nothing/here/"]
 )

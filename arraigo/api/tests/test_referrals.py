@@ -365,3 +365,60 @@ def test_staff_of_another_organisation_cannot_cancel(own, other):
     assert response.status_code == 404
     own.referral.refresh_from_db()
     assert own.referral.status == Referral.Status.SENT
+
+
+# --- The service directory ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_staff_read_their_own_directory_only(role, own, other, member_of):
+    client = client_for(member_of(role, own))
+
+    listed = client.get("/api/providers/")
+    mine = client.get(f"/api/providers/{own.provider.pk}/")
+    theirs = client.get(f"/api/providers/{other.provider.pk}/")
+
+    assert ids(listed) == {str(own.provider.pk)}
+    assert mine.json()["services"][0]["id"] == str(own.service.pk)
+    assert mine.json()["organisation"]["id"] == str(own.partner_organisation.pk)
+    assert theirs.status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.PARTNER, *NO_API_ROLES])
+def test_the_directory_is_for_staff(role, own, member_of):
+    client = client_for(member_of(role, own))
+
+    assert client.get("/api/providers/").status_code == 404
+    assert client.get(f"/api/providers/{own.provider.pk}/").status_code == 404
+
+
+def test_the_directory_is_searched_by_name_category_and_municipality(own):
+    client = client_for(own.caseworker)
+    municipality = own.participant.municipality_id
+
+    assert ids(client.get("/api/providers/", {"q": own.service.name[:8]})) == {str(own.provider.pk)}
+    assert ids(client.get("/api/providers/", {"category": "LEGAL"})) == set()
+    assert ids(client.get("/api/providers/", {"municipality": municipality})) == {
+        str(own.provider.pk)
+    }
+    refused = client.get("/api/providers/", {"municipality": "SV-PA", "category": "MAGIC"})
+    assert refused.status_code == 400
+    assert set(refused.json()) == {"municipality", "category"}
+
+
+def test_a_cases_providers_say_whether_they_cover_the_person_and_have_consent(own):
+    elsewhere = ProviderFactory(owner=own.organisation, name="Albergue")
+    ServiceFactory(provider=elsewhere)
+
+    response = client_for(own.caseworker).get(f"/api/cases/{own.case.pk}/providers/")
+
+    rows = response.json()
+    assert [row["id"] for row in rows] == [str(own.provider.pk), str(elsewhere.pk)]
+    assert (rows[0]["covers_participant"], rows[0]["consent_in_force"]) == (True, True)
+    assert (rows[1]["covers_participant"], rows[1]["consent_in_force"]) == (False, False)
+
+
+def test_another_organisations_case_has_no_providers_for_you(own, other):
+    response = client_for(own.caseworker).get(f"/api/cases/{other.case.pk}/providers/")
+
+    assert response.status_code == 404

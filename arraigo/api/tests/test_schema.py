@@ -144,6 +144,7 @@ def known_ids(own) -> dict[str, str]:
         "/api/cases/": str(own.case.pk),
         "/api/referrals/": str(own.referral.pk),
         "/api/programmes/": str(own.programme.pk),
+        "/api/providers/": str(own.provider.pk),
         "action_pk": str(action.pk),
     }
 
