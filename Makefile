@@ -29,9 +29,12 @@ demo: venv
 	@scripts/system-packages.sh $(RUNTIME_PACKAGES)
 	scripts/demo.sh
 
+# One pytest process per core (pytest-xdist); PYTEST_WORKERS=0 runs in one process, easier to debug.
+PYTEST_WORKERS ?= auto
+
 test: venv
 	@scripts/system-packages.sh $(TEST_PACKAGES)
-	.venv/bin/pytest $(ARGS)
+	.venv/bin/pytest -n $(PYTEST_WORKERS) $(ARGS)
 
 lint: venv
 	@scripts/system-packages.sh $(RUNTIME_PACKAGES)
