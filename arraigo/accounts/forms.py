@@ -71,6 +71,18 @@ class MemberForm(Form):
         self.fields["programmes"].queryset = programmes  # type: ignore[attr-defined]
 
 
+class PartnerAccountForm(Form):
+    """An account for a member of staff of a partner organisation (role PARTNER)."""
+
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail (used to sign in)"))
+    password = forms.CharField(
+        label=_("First password"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Give it to the person in private; they can change it after signing in."),
+    )
+
+
 class NewMemberForm(MemberForm):
     password = forms.CharField(
         label=_("First password"),

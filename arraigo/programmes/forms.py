@@ -36,6 +36,13 @@ class ProgrammeForm(ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("A programme cannot end before it starts."))
+        return data
+
     def __init__(self, *args: object, organisation: Organisation, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["partners"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]

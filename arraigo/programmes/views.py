@@ -12,10 +12,15 @@ from django.views.decorators.http import require_http_methods
 
 from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import PEOPLE_ROLES, has_role, require_role
+from arraigo.cases.models import Case
+from arraigo.cases.selectors import case_counts
+from arraigo.core.disaggregation import cell
 from arraigo.people.selectors import enrolment_breakdown
 from arraigo.programmes import services
 from arraigo.programmes.forms import ProgrammeForm
 from arraigo.programmes.permissions import access_programme, visible_programmes
+from arraigo.referrals.models import Referral
+from arraigo.referrals.selectors import referral_counts
 
 
 def programme_list(request: HttpRequest) -> HttpResponse:
@@ -30,12 +35,22 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 def programme_detail(request: HttpRequest, pk: object) -> HttpResponse:
     programme = access_programme(user=request.user, pk=pk)
     sees_names = has_role(request.user, PEOPLE_ROLES)
+    cases = case_counts(programme=programme)
+    referrals = referral_counts(programme=programme)
     return render(
         request,
         "programmes/detail.html",
         {
             "programme": programme,
             "breakdown": enrolment_breakdown(programme=programme, hide_small=not sees_names),
+            "cases": [
+                (label, cell(cases[status], hide_small=not sees_names))
+                for status, label in Case.Status.choices
+            ],
+            "referrals": [
+                (label, cell(referrals[status], hide_small=not sees_names))
+                for status, label in Referral.Status.choices
+            ],
             "sees_names": sees_names,
             "can_edit": has_role(request.user, {Role.ADMIN}),
         },

@@ -11,4 +11,10 @@ urlpatterns = [
     path("<uuid:pk>/edit/", views.provider_edit, name="edit"),
     path("<uuid:pk>/services/new/", views.service_new, name="service_new"),
     path("services/<uuid:pk>/edit/", views.service_edit, name="service_edit"),
+    path("<uuid:pk>/accounts/new/", views.partner_account_new, name="partner_account_new"),
+    path(
+        "<uuid:pk>/accounts/<uuid:member_pk>/active/",
+        views.partner_account_set_active,
+        name="partner_account_set_active",
+    ),
 ]

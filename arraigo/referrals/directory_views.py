@@ -8,11 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from arraigo.accounts import services as account_services
+from arraigo.accounts.forms import PartnerAccountForm
+from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import CASE_ROLES, require_role
 from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
+from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.referrals import selectors, services
 from arraigo.referrals.forms import DirectorySearchForm, ProviderForm, ServiceForm
@@ -21,6 +25,7 @@ from arraigo.referrals.permissions import (
     access_provider,
     access_service,
     can_edit_directory,
+    can_manage_partner_accounts,
 )
 
 
@@ -58,6 +63,11 @@ def provider_detail(request: HttpRequest, pk: object) -> HttpResponse:
             "services": provider.services.all(),
             "municipalities": provider.municipalities.select_related("parent"),
             "can_edit": can_edit_directory(request.user),
+            "partner_accounts": (
+                selectors.partner_accounts(provider=provider)
+                if can_manage_partner_accounts(request.user)
+                else None
+            ),
         },
     )
 
@@ -151,3 +161,45 @@ def service_edit(request: HttpRequest, pk: object) -> HttpResponse:
         "directory/service_form.html",
         {"form": form, "provider": service.provider, "service": service},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def partner_account_new(request: HttpRequest, pk: object) -> HttpResponse:
+    """An ADMIN gives a member of the provider's staff an account to answer referrals."""
+    provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
+    form = PartnerAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.member_create(
+                organisation=provider.organisation,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=Role.PARTNER,
+                password=form.cleaned_data["password"],
+                programmes=[],
+                by=request.user,
+                at=timezone.now(),
+            )
+        except (ApplicationError, ValidationError) as error:
+            form.add_application_error(error)
+        else:
+            messages.success(request, _("The account was created."))
+            return redirect("directory:detail", pk=provider.pk)
+    return render(
+        request, "directory/partner_account_form.html", {"form": form, "provider": provider}
+    )
+
+
+@require_POST
+def partner_account_set_active(request: HttpRequest, pk: object, member_pk: object) -> HttpResponse:
+    provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
+    member = get_or_404(selectors.partner_accounts(provider=provider), pk=member_pk)
+    active = request.POST.get("active") == "1"
+    account_services.member_set_active(
+        membership=member, active=active, by=request.user, at=timezone.now()
+    )
+    messages.success(
+        request,
+        _("The account can sign in again.") if active else _("The account was deactivated."),
+    )
+    return redirect("directory:detail", pk=provider.pk)

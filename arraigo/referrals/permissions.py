@@ -103,13 +103,21 @@ def can_edit_directory(user: User) -> bool:
     return membership is not None and membership.role in DIRECTORY_EDITOR_ROLES
 
 
+def can_manage_partner_accounts(user: User) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.ADMIN
+
+
 def access_provider(*, user: User, pk: object, action: str = "view") -> Provider:
     """The directory entry, or Http404 when hidden or missing.
 
-    *action* is ``view`` or ``change`` (ADMIN and MANAGER; otherwise PermissionDenied).
+    *action* is ``view``, ``change`` (ADMIN and MANAGER) or ``manage_accounts`` (ADMIN: the
+    sign-in accounts of the provider's staff); a role that may not raises PermissionDenied.
     """
     provider = get_or_404(visible_providers(user), pk=pk)
     if action == "change" and not can_edit_directory(user):
+        raise PermissionDenied
+    if action == "manage_accounts" and not can_manage_partner_accounts(user):
         raise PermissionDenied
     return provider
 

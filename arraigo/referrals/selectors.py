@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from arraigo.accounts.models import Role, User
+from arraigo.accounts.models import Membership, Role, User
 from arraigo.accounts.permissions import CASE_ROLES, membership_of
 from arraigo.cases.models import Case
 from arraigo.core.models import AdministrativeDivision
@@ -151,4 +151,13 @@ def referred_person(referral: Referral) -> ReferredPerson:
         phone=participant.phone,
         municipality=participant.municipality.name,
         participant_id=participant.pk,
+    )
+
+
+def partner_accounts(*, provider: Provider) -> QuerySet[Membership]:
+    """The PARTNER accounts of the organisation behind a directory entry."""
+    return (
+        Membership.objects.filter(organisation=provider.organisation, role=Role.PARTNER)
+        .select_related("user")
+        .order_by("user__full_name")
     )
