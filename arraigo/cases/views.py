@@ -63,8 +63,13 @@ EVENTS_ON_CASE_PAGE = 15
 # --- My work and the list -----------------------------------------------------------------------
 
 
-def _my_work_actions(user: User, today: datetime.date) -> list[PlanAction]:
-    return list(selectors.my_due_actions(user=user, today=today))
+# "My work" shows the most urgent items; the full lists are one click away.
+MY_WORK_ITEMS = 20
+
+
+def _my_work_actions(user: User, today: datetime.date) -> dict[str, Any]:
+    due = selectors.my_due_actions(user=user, today=today)
+    return {"actions": list(due[:MY_WORK_ITEMS]), "actions_count": due.count()}
 
 
 @require_GET
@@ -75,10 +80,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "oversees": selectors.oversees_programmes(request.user),
-        "actions": _my_work_actions(request.user, today),
-        "my_cases": my_cases[:25],
+        **_my_work_actions(request.user, today),
+        "my_cases": my_cases[:MY_WORK_ITEMS],
         "my_cases_count": my_cases.count(),
-        "referrals": referrals_awaiting_answer(user=request.user),
+        "referrals": referrals_awaiting_answer(user=request.user)[:MY_WORK_ITEMS],
+        "referrals_count": referrals_awaiting_answer(user=request.user).count(),
         "programme_counts": selectors.programme_case_counts(user=request.user),
         "unassigned": selectors.unassigned_cases(user=request.user)[:10]
         if may(request.user, "assign")
@@ -642,7 +648,7 @@ def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpRe
                 request,
                 "cases/my_work.html",
                 {
-                    "actions": _my_work_actions(request.user, today),
+                    **_my_work_actions(request.user, today),
                     "oversees": selectors.oversees_programmes(request.user),
                     "today": today,
                     "actions_announcement": message or done,

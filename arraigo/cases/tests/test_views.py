@@ -119,6 +119,26 @@ def test_my_work_lists_my_cases_and_the_actions_due(as_user, case, caseworker):
     assert due.index("Llevar el CV") < due.index(">Overdue<") < due.index("Ir al banco")
 
 
+def test_my_work_shows_the_most_urgent_and_says_how_many_more(as_user, case, caseworker):
+    today = _today()
+    goal = PlanGoalFactory(case=case)
+    for days_late in range(25):
+        PlanActionFactory(
+            goal=goal,
+            responsible=caseworker,
+            description=f"Tarea {days_late}",
+            due_on=today - datetime.timedelta(days=days_late),
+        )
+
+    response = as_user(caseworker).get(reverse("cases:my_work"))
+
+    shown = response.context["actions"]
+    assert len(shown) == 20
+    assert shown[0].description == "Tarea 24"  # the longest overdue first
+    assert response.context["actions_count"] == 25
+    assert "The 20 most urgent of 25 are shown." in response.text
+
+
 def test_managers_see_the_work_of_their_programmes(
     as_user, manager, caseworker, case, make_member, organisation
 ):
