@@ -21,7 +21,7 @@ from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
-from arraigo.core.reference_data import washington_group_questions
+from arraigo.core.reference_data import washington_group_answers, washington_group_questions
 from arraigo.people import selectors, services
 from arraigo.people.forms import (
     ConsentForm,
@@ -168,7 +168,9 @@ def participant_detail(request: HttpRequest, pk: object) -> HttpResponse:
             targets=[participant],
             at=timezone.now(),
         )
-    questions = {q["domain"]: q for q in washington_group_questions()}
+    text = "text_en" if request.LANGUAGE_CODE == "en" else "text_es"
+    questions = {q["domain"]: q[text] for q in washington_group_questions()}
+    answers = {int(a["code"]): a[text] for a in washington_group_answers()}
     context = {
         "participant": participant,
         "documents": participant.documents.all(),
@@ -181,7 +183,7 @@ def participant_detail(request: HttpRequest, pk: object) -> HttpResponse:
         ),
         "household": selectors.household_of(participant=participant),
         "disability": [
-            (questions[domain]["text_en" if request.LANGUAGE_CODE == "en" else "text_es"], answer)
+            (questions[domain], answers[answer])
             for domain, answer in (participant.disability_answers or {}).items()
         ],
         "cases": participant_cases(user=request.user, participant=participant),
