@@ -51,6 +51,9 @@ from arraigo.people.permissions import visible_participants  # noqa: E402
 from arraigo.people.search import search_participants  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
+# The 1-minute load average before and after the measurements: other work on the machine
+# (a test suite, a browser) shows in the figures, so the report says how busy it was.
+LOAD: list[float] = []
 SECTION = "## Registry"
 # How people actually mistype names: s for z, missing accents, v for b, dropped h.
 MISSPELT_NAMES = (
@@ -221,6 +224,7 @@ def run(args: argparse.Namespace) -> list[Measurement]:
             f"{query}: {len(result.participants)}{'+' if result.truncated else ''}"  # type: ignore[attr-defined]
         )
     n, warm = args.iterations, args.warm_up
+    LOAD.append(os.getloadavg()[0])
     measurements = [
         Measurement(
             "Participant list, first page (whole request)",
@@ -254,6 +258,7 @@ def run(args: argparse.Namespace) -> list[Measurement]:
         ),
     ]
     _ = rng
+    LOAD.append(os.getloadavg()[0])
     return measurements
 
 
@@ -274,6 +279,10 @@ def report(measurements: list[Measurement], args: argparse.Namespace) -> str:
         "| Machine | |",
         "|---|---|",
         *(f"| {key} | {value} |" for key, value in facts.items()),
+        "",
+        f"Load average (1 min) of the machine before and after the measurements: "
+        f"{LOAD[0]:.1f} and {LOAD[-1]:.1f} (on {os.cpu_count()} cores; above that, other work "
+        "competed for the CPU and the figures are pessimistic).",
         "",
         "Data: " + ", ".join(f"{value:,} {key}" for key, value in counts.items()) + " in the "
         "database, almost all in one organisation and programme (synthetic, from "
