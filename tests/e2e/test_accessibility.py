@@ -5,16 +5,19 @@ folded inside are checked too. Violations of impact "serious" or "critical" fail
 every violation found is printed, with the nodes it was found on, so it can be fixed.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     BLOCKING_IMPACTS,
     axe_violations,
     describe_violations,
+    label,
     sign_in,
     status_of,
 )
@@ -82,3 +85,22 @@ def test_registration_form_with_its_errors_shown(new_page, world):
     print(describe_violations(violations))
     blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, describe_violations(blocking)
+
+
+def test_a_plan_form_refused_in_place_puts_the_focus_on_the_field_in_error(
+    new_page, world, casework
+):
+    """The plan's forms are answered in place (htmx). When one is refused, keyboard and
+    screen-reader users must land on the field in error, not at the top of the page."""
+    page = new_page()
+    sign_in(page, world.caseworker)
+    page.goto(reverse("cases:detail", args=[casework.case.pk]))
+    plan = page.locator("#plan")
+    plan.get_by_text("Add a goal").click()
+    plan.get_by_label("Dimension").select_option(label="Social")
+    plan.get_by_role("button", name="Add the goal").press("Enter")
+
+    goal = plan.get_by_label(label("Goal"))
+    expect(goal).to_have_attribute("aria-invalid", "true")
+    expect(goal).to_have_accessible_description(re.compile("This field is required."))
+    expect(goal).to_be_focused()
