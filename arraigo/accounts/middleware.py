@@ -2,19 +2,17 @@
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from arraigo.accounts.models import Role
-from arraigo.accounts.permissions import role_of
+from arraigo.accounts.permissions import lacks_required_second_factor
 
-# Pages an ADMIN without a second factor may still open: setting one up, and leaving.
-_ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/health/")
+# Pages an ADMIN without a second factor may still open: setting one up, and leaving. The API
+# refuses such an ADMIN itself, with an answer a program can read.
+_ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/health/", "/api/")
 
 
 class AdminSecondFactorMiddleware:
@@ -32,10 +30,6 @@ class AdminSecondFactorMiddleware:
 
     @staticmethod
     def _must_set_up_second_factor(request: HttpRequest) -> bool:
-        if not settings.ARRAIGO_REQUIRE_ADMIN_MFA or request.path.startswith(_ALLOWED_PREFIXES):
+        if request.path.startswith(_ALLOWED_PREFIXES):
             return False
-        if role_of(request.user) != Role.ADMIN:
-            return False
-        return not Authenticator.objects.filter(
-            user=request.user, type=Authenticator.Type.TOTP
-        ).exists()
+        return lacks_required_second_factor(request.user)

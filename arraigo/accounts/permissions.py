@@ -4,6 +4,8 @@ Every other app's ``permissions.py`` starts from these functions; none reads
 ``user.membership`` directly.
 """
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -61,3 +63,10 @@ def access_member(*, user: User, pk: object) -> Membership:
 def own_organisation(user: User) -> Organisation | None:
     membership = membership_of(user)
     return membership.organisation if membership else None
+
+
+def lacks_required_second_factor(user: User | object) -> bool:
+    """Whether *user* is an ADMIN who must set up a second factor before doing anything."""
+    if not settings.ARRAIGO_REQUIRE_ADMIN_MFA or role_of(user) != Role.ADMIN:
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

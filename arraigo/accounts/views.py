@@ -12,6 +12,7 @@ from arraigo.accounts import services
 from arraigo.accounts.forms import MemberForm, NewMemberForm
 from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import access_member, membership_of, require_role, visible_members
+from arraigo.api.base import may_use_api
 from arraigo.core.errors import ApplicationError
 from arraigo.programmes.permissions import visible_programmes
 
@@ -19,7 +20,11 @@ from arraigo.programmes.permissions import visible_programmes
 def profile(request: HttpRequest) -> HttpResponse:
     membership = membership_of(request.user)
     programmes = visible_programmes(request.user) if membership else []
-    return render(request, "accounts/profile.html", {"programmes": programmes})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"programmes": programmes, "uses_api": may_use_api(request.user)},
+    )
 
 
 def team(request: HttpRequest) -> HttpResponse:

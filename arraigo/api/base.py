@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from arraigo.accounts.models import Role, User
-from arraigo.accounts.permissions import role_of
+from arraigo.accounts.permissions import lacks_required_second_factor, role_of
 from arraigo.api.pagination import KeysetPagination
 from arraigo.api.schema import ApiSchema
 
@@ -37,6 +37,11 @@ class UsesApi(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not may_use_api(request.user):
             raise exceptions.NotFound
+        if lacks_required_second_factor(request.user):
+            # A token must not outlive the second factor an ADMIN is required to keep.
+            raise exceptions.PermissionDenied(
+                _("Administrators must set up a second factor before using the API.")
+            )
         return True
 
 
