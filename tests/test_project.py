@@ -33,7 +33,12 @@ def test_security_settings() -> None:
     assert settings.DEBUG is False
 
 
-def test_deployment_checks_only_leave_what_the_proxy_decides() -> None:
+def test_deployment_checks_only_leave_what_the_proxy_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The end-to-end tests allow Django's ORM beside Playwright's event loop in their process;
+    # a deployment never does, and that is what this test checks.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     # HTTPS redirection, HSTS and secure cookies depend on the TLS set-up in front of the app
     # (ARRAIGO_SECURE_COOKIES), the mail backend on ARRAIGO_EMAIL_BACKEND; any other deployment
     # check that fires is a mistake in the settings.
