@@ -6,7 +6,8 @@ and the working tree are never touched. Every entry of the merged copy must have
 translation that is neither empty nor fuzzy: a new or changed English string without one fails
 here, with its text and where it comes from.
 
-The second test compiles each committed ``.po`` to a temporary ``.mo`` (as ``compilemessages``
+The second checks the committed ``.po`` itself (plural forms of Spanish, no fuzzy or empty
+entry). The third compiles each committed ``.po`` to a temporary ``.mo`` (as ``compilemessages``
 does, checking the format placeholders) and compares its entries with the committed ``.mo``.
 
 Both need GNU gettext (``xgettext``, ``msgmerge``, ``msgfmt``); ``make test`` installs it.
@@ -29,11 +30,9 @@ LOCALE_DIR = BASE_DIR / "locale"
 LANGUAGE = "es"
 
 # What makemessages must not read: the same list as MESSAGES_IGNORE in the Makefile, plus
-# anything hidden (.venv, .git) and compiled files.
+# anything hidden (.venv, .git) and the catalogues themselves.
 IGNORED_DIRS = {"var", "static/vendor", "tests/e2e/vendor", "node_modules", "locale"}
 SOURCE_SUFFIXES = {".py", ".html", ".txt", ".js"}
-
-
 MSGFMT = shutil.which("msgfmt") or "msgfmt"
 
 
