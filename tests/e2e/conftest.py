@@ -1,4 +1,4 @@
-"""End-to-end fixtures: one Chromium for the session, a fresh context per test, the live app.
+"""End-to-end fixtures: one Chromium for all the e2e tests, a fresh context per test, the app.
 
 Playwright drives Debian's Chromium (never a downloaded browser). Pages are opened against
 pytest-django's ``live_server``, which serves the app from a thread of this process, so the
@@ -15,12 +15,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
-
-# Playwright's sync API runs an event loop in this thread; Django's async-safety check would
-# otherwise refuse the ORM calls the tests make between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from arraigo.accounts.models import Organisation, Role, User
 from arraigo.accounts.tests.factories import OrganisationFactory
@@ -52,12 +47,77 @@ STEP_TIMEOUT_MS = 10_000
 FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+E2E_DIR = Path(__file__).resolve().parent
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+class _Chromium:
+    """One Chromium shared by the e2e tests, started with the first and stopped after the last.
+
+    While Playwright's sync API is started, an asyncio event loop runs in this thread, and
+    Django's async-safety check refuses the ORM calls the tests make between browser steps
+    unless DJANGO_ALLOW_ASYNC_UNSAFE is set. The browser and that variable therefore last
+    exactly as long as the e2e tests: the tests that run after them see neither.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._previous_setting: str | None = None
+        self.allowing = False
+
+    def allow_sync_calls(self) -> None:
+        if not self.allowing:
+            self._previous_setting = os.environ.get(ASYNC_UNSAFE)
+            os.environ[ASYNC_UNSAFE] = "true"
+            self.allowing = True
+
+    def browser(self) -> Browser:
+        if self._browser is None:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+        if self.allowing:
+            if self._previous_setting is None:
+                os.environ.pop(ASYNC_UNSAFE, None)
+            else:
+                os.environ[ASYNC_UNSAFE] = self._previous_setting
+            self.allowing = False
+
+
+_CHROMIUM = _Chromium()
+
+
+def _is_e2e(item: pytest.Item | None) -> bool:
+    return item is not None and E2E_DIR in item.path.parents
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _CHROMIUM.allow_sync_calls()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # The test's own teardown (closing its pages, emptying the database) runs first.
+    yield
+    if not _is_e2e(nextitem):
+        _CHROMIUM.stop()
+
+
+@pytest.fixture
+def browser() -> Browser:
+    return _CHROMIUM.browser()
 
 
 NewPage = Callable[..., Page]
