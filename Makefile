@@ -54,6 +54,6 @@ MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=static/vendor --ignore=t
 
 messages: venv
 	@scripts/system-packages.sh gettext
-	$(MANAGE) makemessages -l es -d django $(MESSAGES_IGNORE)
-	$(MANAGE) makemessages -l es -d djangojs $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -l es -d django --add-location=file $(MESSAGES_IGNORE)
+	$(MANAGE) makemessages -l es -d djangojs --add-location=file $(MESSAGES_IGNORE)
 	$(MANAGE) compilemessages -l es $(MESSAGES_IGNORE)

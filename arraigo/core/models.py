@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from arraigo.core.classification import PERSONAL, PUBLIC, Classification
 from arraigo.core.encryption import EncryptedJSONField
@@ -132,7 +133,7 @@ class AuditEvent(models.Model):
     """Who did what to which record, when, and what changed. Written by services, never edited."""
 
     class Kind(models.TextChoices):
-        WRITE = "WRITE", _("Change")
+        WRITE = "WRITE", pgettext_lazy("kind of audit event", "Change")
         READ = "READ", _("Read of sensitive data")
         EXPORT = "EXPORT", _("Export")
         ACCESS = "ACCESS", _("Sign-in and security")
