@@ -12,8 +12,10 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // After an htmx swap, move focus to the first invalid field so keyboard and screen-reader
-// users land on the error.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const invalid = event.detail.target.querySelector(".is-invalid");
+// users land on the error. An outerHTML swap replaces the target, so look it up again by id.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const id = event.detail.target && event.detail.target.id;
+  const root = (id && document.getElementById(id)) || document;
+  const invalid = root.querySelector(".is-invalid");
   if (invalid) { invalid.focus(); }
 });
