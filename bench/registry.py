@@ -272,9 +272,9 @@ def report(measurements: list[Measurement], args: argparse.Namespace) -> str:
     lines = [
         SECTION,
         "",
-        f"Run on {datetime.date.today().isoformat()} with `make bench-registry`"
-        + (f" (`{' '.join(sys.argv[1:])}`)" if sys.argv[1:] else "")
-        + ".",
+        f"Run on {datetime.date.today().isoformat()}: `python bench/registry.py"
+        + (f" {' '.join(sys.argv[1:])}" if sys.argv[1:] else "")
+        + "` (what `make bench-registry` runs, on a throwaway PostgreSQL).",
         "",
         "| Machine | |",
         "|---|---|",
