@@ -45,13 +45,18 @@ class UsesApi(BasePermission):
         return True
 
 
-def _has_lone_surrogate(data: Any) -> bool:
-    """Whether any string in *data* (keys included) holds half of a UTF-16 pair."""
+def _is_unstorable(char: str) -> bool:
+    # Half of a UTF-16 pair cannot be encoded; PostgreSQL text cannot hold the NUL character.
+    return char == "\x00" or "\ud800" <= char <= "\udfff"
+
+
+def _has_unstorable_text(data: Any) -> bool:
+    """Whether any string in *data* (keys included) holds a character no database can store."""
     pending = [data]
     while pending:
         value = pending.pop()
         if isinstance(value, str):
-            if any("\ud800" <= char <= "\udfff" for char in value):
+            if any(_is_unstorable(char) for char in value):
                 return True
         elif isinstance(value, dict):
             pending.extend(value.keys())
@@ -62,15 +67,15 @@ def _has_lone_surrogate(data: Any) -> bool:
 
 
 class StrictJSONParser(JSONParser):
-    """JSON only. Text that cannot be stored (lone surrogates) and bodies nested too deeply to
-    read are refused like any other unreadable body."""
+    """JSON only. Text that cannot be stored (lone surrogates, NUL characters) and bodies nested
+    too deeply to read are refused like any other unreadable body."""
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as error:
             raise exceptions.ParseError(_("The request is nested too deeply to read.")) from error
-        if _has_lone_surrogate(data):
+        if _has_unstorable_text(data):
             raise exceptions.ParseError(_("The request contains text that is not valid Unicode."))
         return data
 

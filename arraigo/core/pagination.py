@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -41,6 +42,8 @@ def _decode(cursor: str) -> tuple[str, list[str]]:
         raise InvalidCursor(cursor) from error
     if direction not in {"n", "p"} or not isinstance(values, list):
         raise InvalidCursor(cursor)
+    if not all(isinstance(value, str) and "\x00" not in value for value in values):
+        raise InvalidCursor(cursor)
     return direction, values
 
 
@@ -51,7 +54,10 @@ def _after(model: type[models.Model], ordering: list[str], raw: list[str], forwa
     for name, raw_value in zip(ordering, raw, strict=True):
         descending = name.startswith("-")
         field_name = name.lstrip("-")
-        value = model._meta.get_field(field_name).to_python(raw_value)
+        try:
+            value = model._meta.get_field(field_name).to_python(raw_value)
+        except (ValidationError, ValueError) as error:
+            raise InvalidCursor(raw_value) from error
         lookup = "lt" if descending == forward else "gt"
         condition |= equal_so_far & Q(**{f"{field_name}__{lookup}": value})
         equal_so_far &= Q(**{field_name: value})

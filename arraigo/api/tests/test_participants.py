@@ -657,3 +657,16 @@ def test_the_registry_divisions_used_by_the_tests_exist():
     # The registration body above depends on the shipped reference data.
     assert AdministrativeDivision.objects.get(code=LA_PAZ_ESTE).parent_id == "SV-PA"
     assert reverse("api:participants") == LIST
+
+
+def test_a_nul_character_is_refused_as_unreadable_not_a_server_error(
+    db, organisation, programme, make_member
+):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(
+        make_member("CASEWORKER", organisation=organisation, programmes=[programme])
+    )
+    response = client.post("/api/participants/search/", {"q": "Mar\x00ía"}, format="json")
+    assert response.status_code == 400
