@@ -8,7 +8,7 @@ MANAGE := $(PYTHON) manage.py
 # Debian packages: WeasyPrint's libraries and a font to render PDFs; Chromium for the end-to-end
 # tests; PostgreSQL (with contrib, for pg_trgm) for scripts/with-postgres.sh; gettext for catalogues.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium postgresql postgresql-contrib gettext
+TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium postgresql gettext
 
 .PHONY: help venv system-packages demo test lint bench-registry messages
 

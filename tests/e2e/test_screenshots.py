@@ -32,10 +32,11 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 def _sign_in_to_demo(page, email: str) -> None:
+    # In Spanish, the language the people who use Arraigo work in.
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
@@ -47,10 +48,10 @@ def test_my_work_on_a_phone_and_a_participant_on_a_desk(new_page, tmp_path):
     folder.mkdir(parents=True, exist_ok=True)
     caseworker = User.objects.get(email=f"caseworker.sv@{DEMO_DOMAIN}")
 
-    phone = new_page(viewport=PHONE, device_scale_factor=2)
+    phone = new_page(viewport=PHONE, device_scale_factor=2, locale="es-SV")
     _sign_in_to_demo(phone, caseworker.email)
     phone.reload()  # without the "signed in" message
-    expect(phone.get_by_role("heading", name="My work", level=1)).to_be_visible()
+    expect(phone.get_by_role("heading", name="Mi trabajo", level=1)).to_be_visible()
     expect(phone.locator("#messages")).to_be_empty()
     expect(phone.locator("#due-actions").get_by_role("listitem")).not_to_have_count(0)
     phone.screenshot(path=folder / "my-work.png")
@@ -64,7 +65,7 @@ def test_my_work_on_a_phone_and_a_participant_on_a_desk(new_page, tmp_path):
         .first()
     )
     assert participant is not None
-    desk = new_page(viewport=DESKTOP)
+    desk = new_page(viewport=DESKTOP, locale="es-SV")
     _sign_in_to_demo(desk, caseworker.email)
     desk.goto(f"/participants/{participant.pk}/")
     expect(desk.get_by_role("heading", name=participant.full_name, level=1)).to_be_visible()
