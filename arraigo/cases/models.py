@@ -11,6 +11,7 @@ from arraigo.core.audit import AuditScope
 from arraigo.core.classification import PERSONAL, PUBLIC, SENSITIVE, Classification
 from arraigo.core.encryption import EncryptedJSONField, EncryptedTextField
 from arraigo.core.models import BaseModel
+from arraigo.programmes.models import Programme
 
 
 class Case(BaseModel):
@@ -531,3 +532,40 @@ def _scope_of_case(case: Case) -> AuditScope:
         data_subject_id=case.participant_id,
         case_id=case.pk,
     )
+
+
+# (code, Spanish, English, weight): the set a programme starts with; its managers adapt it.
+DEFAULT_CRITERIA: tuple[tuple[str, str, str, int], ...] = (
+    ("WOMAN_HEAD_OF_HOUSEHOLD", "Mujer jefa de hogar", "Woman head of household", 2),
+    (
+        "DEPENDANTS_UNDER_18",
+        "Tiene personas dependientes menores de 18 años",
+        "Has dependants under 18",
+        1,
+    ),
+    ("DISABILITY", "Persona con discapacidad", "Person with a disability", 2),
+    ("CHRONIC_ILLNESS", "Enfermedad crónica", "Chronic illness", 2),
+    ("NO_INCOME", "Sin ingresos", "No income", 2),
+    ("THREATS_OR_VIOLENCE", "Amenazas o violencia al retornar", "Threats or violence on return", 3),
+    ("GBV_RISK", "Riesgo de violencia basada en género", "Risk of gender-based violence", 3),
+    ("NO_HOUSING", "Sin vivienda", "No housing", 2),
+    ("RECENTLY_RETURNED", "Retornó hace menos de 3 meses", "Returned less than 3 months ago", 1),
+)
+DEFAULT_MEDIUM_FROM = 4
+DEFAULT_HIGH_FROM = 8
+
+
+def default_criteria(programme: Programme) -> list[VulnerabilityCriterion]:
+    """The default criteria of *programme*, not saved: shown until its managers save their own."""
+    return [
+        VulnerabilityCriterion(
+            programme=programme,
+            code=code,
+            label_es=label_es,
+            label_en=label_en,
+            weight=weight,
+            order=order * 10,
+            is_active=True,
+        )
+        for order, (code, label_es, label_en, weight) in enumerate(DEFAULT_CRITERIA, start=1)
+    ]

@@ -18,6 +18,7 @@ from arraigo.cases.models import (
     VulnerabilityCriterion,
     VulnerabilityScreening,
     VulnerabilityThresholds,
+    default_criteria,
 )
 from arraigo.cases.permissions import reads_restricted_notes, visible_cases
 from arraigo.core.models import AuditEvent
@@ -263,8 +264,14 @@ def latest_notes(*, user: User, case: Case, limit: int) -> list[CaseNote]:
     )
 
 
-def active_criteria(*, programme: Programme) -> QuerySet[VulnerabilityCriterion]:
-    return programme.vulnerability_criteria.filter(is_active=True).order_by("order", "code")
+def programme_criteria(*, programme: Programme) -> list[VulnerabilityCriterion]:
+    """The criteria of *programme*, or the unsaved defaults until its managers save their own."""
+    stored = list(programme.vulnerability_criteria.order_by("order", "code"))
+    return stored or default_criteria(programme)
+
+
+def active_criteria(*, programme: Programme) -> list[VulnerabilityCriterion]:
+    return [c for c in programme_criteria(programme=programme) if c.is_active]
 
 
 def thresholds_of(*, programme: Programme) -> VulnerabilityThresholds | None:

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from arraigo.accounts.models import User
 from arraigo.accounts.permissions import role_of
 from arraigo.cases.models import (
+    DEFAULT_HIGH_FROM,
+    DEFAULT_MEDIUM_FROM,
     NEEDS_BY_DIMENSION,
     Case,
     CaseNote,
@@ -23,6 +25,7 @@ from arraigo.cases.models import (
     VulnerabilityCriterion,
     VulnerabilityScreening,
     VulnerabilityThresholds,
+    default_criteria,
 )
 from arraigo.cases.permissions import RESTRICTED_NOTE_ROLES
 from arraigo.cases.selectors import programme_staff
@@ -382,26 +385,6 @@ def needs_assessment_record(
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,39}$")
 MAX_WEIGHT = 100
 
-# (code, Spanish, English, weight): the set a programme starts with; its managers adapt it.
-DEFAULT_CRITERIA: tuple[tuple[str, str, str, int], ...] = (
-    ("WOMAN_HEAD_OF_HOUSEHOLD", "Mujer jefa de hogar", "Woman head of household", 2),
-    (
-        "DEPENDANTS_UNDER_18",
-        "Tiene personas dependientes menores de 18 años",
-        "Has dependants under 18",
-        1,
-    ),
-    ("DISABILITY", "Persona con discapacidad", "Person with a disability", 2),
-    ("CHRONIC_ILLNESS", "Enfermedad crónica", "Chronic illness", 2),
-    ("NO_INCOME", "Sin ingresos", "No income", 2),
-    ("THREATS_OR_VIOLENCE", "Amenazas o violencia al retornar", "Threats or violence on return", 3),
-    ("GBV_RISK", "Riesgo de violencia basada en género", "Risk of gender-based violence", 3),
-    ("NO_HOUSING", "Sin vivienda", "No housing", 2),
-    ("RECENTLY_RETURNED", "Retornó hace menos de 3 meses", "Returned less than 3 months ago", 1),
-)
-DEFAULT_MEDIUM_FROM = 4
-DEFAULT_HIGH_FROM = 8
-
 
 @dataclass(frozen=True)
 class CriterionDetails:
@@ -444,16 +427,8 @@ def vulnerability_criteria_ensure_defaults(
     _thresholds(programme=programme, by=by, at=at)
     if programme.vulnerability_criteria.exists():
         return 0
-    for order, (code, label_es, label_en, weight) in enumerate(DEFAULT_CRITERIA, start=1):
-        criterion = VulnerabilityCriterion.objects.create(
-            programme=programme,
-            code=code,
-            label_es=label_es,
-            label_en=label_en,
-            weight=weight,
-            order=order * 10,
-            is_active=True,
-        )
+    for criterion in default_criteria(programme):
+        criterion.save(force_insert=True)
         audit.record(
             actor=by,
             action="vulnerability_criterion.added",
@@ -461,7 +436,7 @@ def vulnerability_criteria_ensure_defaults(
             at=at,
             changes=audit.changes_between({}, criterion),
         )
-    return len(DEFAULT_CRITERIA)
+    return programme.vulnerability_criteria.count()
 
 
 def _check_criteria(rows: list[CriterionDetails], medium_from: int, high_from: int) -> None:

@@ -38,6 +38,8 @@ from arraigo.cases.forms import (
     ThresholdsForm,
 )
 from arraigo.cases.models import (
+    DEFAULT_HIGH_FROM,
+    DEFAULT_MEDIUM_FROM,
     NEEDS_BY_DIMENSION,
     Case,
     Dimension,
@@ -495,12 +497,7 @@ def needs_new(request: HttpRequest, pk: object) -> HttpResponse:
 def screening_new(request: HttpRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     today = timezone.localdate()
-    if case.status != Case.Status.CLOSED:
-        # A programme starts with the default criteria the first time someone screens in it.
-        services.vulnerability_criteria_ensure_defaults(
-            programme=case.programme, by=request.user, at=timezone.now()
-        )
-    criteria = list(selectors.active_criteria(programme=case.programme))
+    criteria = selectors.active_criteria(programme=case.programme)
     suggested = selectors.screening_suggestions(case=case, on=today)
     initial: dict[str, Any] = {"screened_on": today}
     initial.update({f"c_{c.code}": True for c in criteria if c.code in suggested})
@@ -770,12 +767,7 @@ def timeline(request: HttpRequest, pk: object) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def criteria(request: HttpRequest, programme_pk: object) -> HttpResponse:
     programme = access_programme(user=request.user, pk=programme_pk, action="configure")
-    if request.method == "GET":
-        # The page shows the default set to start from, the first time it is opened.
-        services.vulnerability_criteria_ensure_defaults(
-            programme=programme, by=request.user, at=timezone.now()
-        )
-    existing = list(programme.vulnerability_criteria.order_by("order", "code"))
+    existing = selectors.programme_criteria(programme=programme)
     thresholds = selectors.thresholds_of(programme=programme)
     data = request.POST if request.method == "POST" else None
     formset = CriterionFormSet(
@@ -801,8 +793,8 @@ def criteria(request: HttpRequest, programme_pk: object) -> HttpResponse:
     thresholds_form = ThresholdsForm(
         data,
         initial={
-            "medium_from": thresholds.medium_from if thresholds else services.DEFAULT_MEDIUM_FROM,
-            "high_from": thresholds.high_from if thresholds else services.DEFAULT_HIGH_FROM,
+            "medium_from": thresholds.medium_from if thresholds else DEFAULT_MEDIUM_FROM,
+            "high_from": thresholds.high_from if thresholds else DEFAULT_HIGH_FROM,
         },
     )
     if request.method == "POST":

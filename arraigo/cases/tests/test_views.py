@@ -18,6 +18,8 @@ from arraigo.cases.models import (
     VulnerabilityCriterion,
     VulnerabilityScreening,
 )
+from arraigo.cases.selectors import programme_criteria
+from arraigo.cases.services import vulnerability_criteria_ensure_defaults
 from arraigo.cases.tests.factories import (
     CaseFactory,
     CaseNoteFactory,
@@ -804,7 +806,8 @@ def test_screening_starts_from_the_default_criteria(as_user, caseworker, case):
 
     page = client.get(url)
     assert page.status_code == 200
-    assert VulnerabilityCriterion.objects.filter(programme=case.programme).count() == 9
+    # Opening the page writes nothing: the defaults are shown, and saved with the first screening.
+    assert not VulnerabilityCriterion.objects.filter(programme=case.programme).exists()
     # Returned 20 days ago: the registry already answers this one, so it comes ticked.
     assert _checked(page.text, "c_RECENTLY_RETURNED")
     assert not _checked(page.text, "c_GBV_RISK")
@@ -822,6 +825,7 @@ def test_screening_starts_from_the_default_criteria(as_user, caseworker, case):
     assert response.status_code == 302
     screening = VulnerabilityScreening.objects.get()
     assert (screening.score, screening.level) == (8, "HIGH")
+    assert VulnerabilityCriterion.objects.filter(programme=case.programme).count() == 9
 
 
 def test_a_screening_with_a_bad_date_writes_nothing(as_user, caseworker, case):
@@ -838,7 +842,7 @@ def test_a_screening_with_a_bad_date_writes_nothing(as_user, caseworker, case):
 
 
 def _criteria_post(programme, **changes):
-    criteria = list(programme.vulnerability_criteria.order_by("order", "code"))
+    criteria = programme_criteria(programme=programme)
     data = {
         "criteria-TOTAL_FORMS": str(len(criteria)),
         "criteria-INITIAL_FORMS": str(len(criteria)),
@@ -904,7 +908,7 @@ def test_codes_cannot_be_renamed_through_the_form(as_user, manager, programme):
 def test_rows_sent_for_criteria_that_moved_meanwhile_change_nothing(as_user, manager, programme):
     client = as_user(manager)
     url = reverse("cases:criteria", args=[programme.pk])
-    client.get(url)
+    vulnerability_criteria_ensure_defaults(programme=programme, by=manager, at=timezone.now())
     data = _criteria_post(programme, **{"criteria-0-weight": "9"})
     # Another manager moves the first criterion to the end before this form is sent.
     first = programme.vulnerability_criteria.order_by("order").first()
@@ -953,7 +957,7 @@ def test_a_new_criterion_reusing_a_code_is_refused(as_user, manager, programme):
 
     assert response.status_code == 200
     assert "code" in response.context["new_form"].errors
-    assert programme.vulnerability_criteria.count() == 9
+    assert not programme.vulnerability_criteria.exists()
 
 
 @pytest.mark.parametrize("role", [Role.CASEWORKER, Role.PSYCHOSOCIAL, Role.VIEWER])
