@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,10 +14,11 @@ from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import access_member, membership_of, require_role, visible_members
 from arraigo.api.base import may_use_api
 from arraigo.core.errors import ApplicationError
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.programmes.permissions import visible_programmes
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     membership = membership_of(request.user)
     programmes = visible_programmes(request.user) if membership else []
     return render(
@@ -27,14 +28,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, {Role.ADMIN})
     members = visible_members(request.user).prefetch_related("assignments__programme")
     return render(request, "accounts/team.html", {"members": members.order_by("user__full_name")})
 
 
 @require_http_methods(["GET", "POST"])
-def member_new(request: HttpRequest) -> HttpResponse:
+def member_new(request: AuthenticatedRequest) -> HttpResponse:
     admin = require_role(request.user, {Role.ADMIN})
     programmes = visible_programmes(request.user)
     form = NewMemberForm(request.POST or None, programmes=programmes)
@@ -59,7 +60,7 @@ def member_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def member_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     member = access_member(user=request.user, pk=pk)
     programmes = visible_programmes(request.user)
     initial = {
@@ -89,7 +90,7 @@ def member_edit(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def member_set_active(request: HttpRequest, pk: object) -> HttpResponse:
+def member_set_active(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     member = access_member(user=request.user, pk=pk)
     active = request.POST.get("active") == "1"
     try:

@@ -738,7 +738,7 @@ class CaseNotesView(ListView):
                 at=timezone.now(),
             )
         except case_services.RestrictedNoteNotAllowed as error:
-            raise PermissionDenied(str(error.message)) from error
+            raise PermissionDenied(error.message) from error
         return Response(NoteSerializer(_note_data(note)).data, status=status.HTTP_201_CREATED)
 
 

@@ -17,7 +17,7 @@ NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         key = exc.field or NON_FIELD
-        return Response({key: [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({key: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body = {

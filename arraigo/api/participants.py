@@ -225,6 +225,7 @@ class ParticipantRegistrationSerializer(ParticipantInputSerializer):
         many=True,
         required=False,
         default=list,
+        # Passed on to the ListSerializer that many=True makes; the stubs do not know it.
         max_length=MAX_DOCUMENTS,  # type: ignore[call-arg]
     )
     household_size = serializers.IntegerField(
@@ -470,8 +471,8 @@ def _document_errors(
     """The refusal at the document that is already registered, by its index in the list."""
     for index, document in enumerate(documents):
         if normalise_document_number(document["number"]) == error.number_normalized:
-            return {str(index): {"number": [str(error.message)]}}
-    return {"0": {"number": [str(error.message)]}}
+            return {str(index): {"number": [error.message]}}
+    return {"0": {"number": [error.message]}}
 
 
 class ParticipantListView(ListView):

@@ -1,30 +1,28 @@
 """The page where a signed-in user creates, regenerates or revokes its own API token."""
 
-from typing import cast
-
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
-from arraigo.accounts.models import User
 from arraigo.accounts.permissions import require_role
 from arraigo.api import services
 from arraigo.api.base import API_ROLES
 from arraigo.core.errors import ApplicationError
+from arraigo.core.http import AuthenticatedRequest
 
 
 @require_http_methods(["GET", "POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedRequest) -> HttpResponse:
     """GET shows whether the user has a token; POST ``issue`` or ``revoke`` changes it.
 
     A new key is shown once, in the answer to the POST that created it, and never again.
     """
     require_role(request.user, API_ROLES)
-    user = cast(User, request.user)  # signed in: LoginRequiredMiddleware saw to it
+    user = request.user
     new_key = None
     if request.method == "POST":
         action = request.POST.get("action")
@@ -36,7 +34,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your API token was revoked."))
                 return redirect("api:token")
         except ApplicationError as error:
-            messages.error(request, str(error.message))
+            messages.error(request, error.message)
             return redirect("api:token")
     token = Token.objects.filter(user=user).first()
     response = render(

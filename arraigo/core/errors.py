@@ -10,6 +10,7 @@ class ApplicationError(Exception):
     """
 
     def __init__(self, message: str | Promise, *, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
+        # Translated now, in the language of the request that was refused.
+        self.message = str(message)
+        super().__init__(self.message)
         self.field = field

@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
+
+from arraigo.core.http import AuthenticatedRequest
 
 
 def render_page(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     template: str,
     context: dict[str, Any],
     *,
@@ -15,5 +17,5 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """Render *template*; for an htmx request, only its ``{% partialdef partial %}``."""
-    name = f"{template}#{partial}" if partial and getattr(request, "htmx", False) else template
+    name = f"{template}#{partial}" if partial and request.htmx else template
     return render(request, name, context, status=status)

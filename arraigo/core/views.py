@@ -10,11 +10,12 @@ from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import membership_of, require_role
 from arraigo.core.forms import AuditFilterForm
 from arraigo.core.htmx import render_page
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.pagination import page_from_request
 from arraigo.core.permissions import visible_audit_events
 
 # Where each role starts its day.
-START_PAGE = {
+START_PAGE: dict[str, str] = {
     Role.ADMIN: "cases:my_work",
     Role.MANAGER: "cases:my_work",
     Role.CASEWORKER: "cases:my_work",
@@ -25,7 +26,7 @@ START_PAGE = {
 }
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     membership = membership_of(request.user)
     if membership is None:
         return render(request, "core/no_membership.html", status=403)
@@ -44,7 +45,7 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, {Role.ADMIN})
     events = visible_audit_events(request.user).select_related("actor")
     form = AuditFilterForm(request.GET or None)

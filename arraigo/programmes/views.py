@@ -4,7 +4,7 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from arraigo.accounts.permissions import PEOPLE_ROLES, has_role, require_role
 from arraigo.cases.models import Case
 from arraigo.cases.selectors import case_counts
 from arraigo.core.disaggregation import cell
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.people.selectors import enrolment_breakdown
 from arraigo.programmes import services
 from arraigo.programmes.forms import ProgrammeForm
@@ -23,7 +24,7 @@ from arraigo.referrals.models import Referral
 from arraigo.referrals.selectors import referral_counts
 
 
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthenticatedRequest) -> HttpResponse:
     programmes = visible_programmes(request.user).select_related("organisation")
     return render(
         request,
@@ -32,7 +33,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def programme_detail(request: HttpRequest, pk: object) -> HttpResponse:
+def programme_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     programme = access_programme(user=request.user, pk=pk)
     sees_names = has_role(request.user, PEOPLE_ROLES)
     cases = case_counts(programme=programme)
@@ -74,7 +75,7 @@ def _details(form: ProgrammeForm) -> services.ProgrammeDetails:
 
 
 @require_http_methods(["GET", "POST"])
-def programme_new(request: HttpRequest) -> HttpResponse:
+def programme_new(request: AuthenticatedRequest) -> HttpResponse:
     admin = require_role(request.user, {Role.ADMIN})
     form = ProgrammeForm(request.POST or None, organisation=admin.organisation)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +96,7 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def programme_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def programme_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     admin = require_role(request.user, {Role.ADMIN})
     programme = access_programme(user=request.user, pk=pk, action="configure")
     # The form validates against a copy, so the service still sees the stored values.

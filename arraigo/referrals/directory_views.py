@@ -4,7 +4,7 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import CASE_ROLES, require_role
 from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.referrals import selectors, services
@@ -30,7 +31,7 @@ from arraigo.referrals.permissions import (
 
 
 @require_GET
-def provider_list(request: HttpRequest) -> HttpResponse:
+def provider_list(request: AuthenticatedRequest) -> HttpResponse:
     # Providers are public information, so the search terms may travel in the URL.
     require_role(request.user, CASE_ROLES)
     form = DirectorySearchForm(
@@ -53,7 +54,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def provider_detail(request: HttpRequest, pk: object) -> HttpResponse:
+def provider_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     provider = access_provider(user=request.user, pk=pk)
     return render(
         request,
@@ -73,7 +74,7 @@ def provider_detail(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def provider_new(request: HttpRequest) -> HttpResponse:
+def provider_new(request: AuthenticatedRequest) -> HttpResponse:
     editor = require_role(request.user, DIRECTORY_EDITOR_ROLES)
     form = ProviderForm(request.POST or None, owner=editor.organisation)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +96,7 @@ def provider_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def provider_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def provider_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     provider = access_provider(user=request.user, pk=pk, action="change")
     # The form validates against a copy, so the service still sees the stored values.
     form = ProviderForm(
@@ -122,7 +123,7 @@ def provider_edit(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def service_new(request: HttpRequest, pk: object) -> HttpResponse:
+def service_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     provider = access_provider(user=request.user, pk=pk, action="change")
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -143,7 +144,7 @@ def service_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def service_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def service_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     service = access_service(user=request.user, pk=pk, action="change")
     form = ServiceForm(request.POST or None, instance=copy.copy(service))
     if request.method == "POST" and form.is_valid():
@@ -164,7 +165,7 @@ def service_edit(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def partner_account_new(request: HttpRequest, pk: object) -> HttpResponse:
+def partner_account_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     """An ADMIN gives a member of the provider's staff an account to answer referrals."""
     provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
     form = PartnerAccountForm(request.POST or None)
@@ -191,7 +192,9 @@ def partner_account_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def partner_account_set_active(request: HttpRequest, pk: object, member_pk: object) -> HttpResponse:
+def partner_account_set_active(
+    request: AuthenticatedRequest, pk: object, member_pk: object
+) -> HttpResponse:
     provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
     member = get_or_404(selectors.partner_accounts(provider=provider), pk=member_pk)
     active = request.POST.get("active") == "1"
