@@ -10,11 +10,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -52,6 +51,7 @@ from arraigo.cases.timeline import describe
 from arraigo.core import search_terms
 from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.people.permissions import access_participant, visible_participants
@@ -75,7 +75,7 @@ def _my_work_actions(user: User, today: datetime.date) -> dict[str, Any]:
 
 
 @require_GET
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, CASE_ROLES)
     today = timezone.localdate()
     my_cases = selectors.my_cases(user=request.user, today=today)
@@ -108,19 +108,15 @@ def _filters(form: CaseFilterForm) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     membership = require_role(request.user, CASE_ROLES)
     programmes = visible_programmes(request.user).order_by("name")
     staff = selectors.staff_for_programmes(user=request.user, programmes=programmes)
     if request.method == "POST":
-        # A name typed in the search box never goes into a URL: it stays in the session.
-        search = SearchForm(request.POST)
-        term = search.cleaned_data["q"].strip() if search.is_valid() else ""
-        query = {k: v for k, v in request.GET.items() if k not in {"s", "cursor"} and v}
-        if term:
-            query["s"] = search_terms.remember(request, term)
-        url = reverse("cases:list") + (f"?{urlencode(query)}" if query else "")
-        return redirect(url)
+        search = search_terms.posted(
+            request, SearchForm(request.POST), list_url=reverse("cases:list")
+        )
+        return redirect(search.url)
     filters = CaseFilterForm(request.GET or None, programmes=programmes, staff=staff)
     term = search_terms.recall(request, request.GET.get("s"))
     participants = None
@@ -156,7 +152,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedRequest) -> HttpResponse:
     require_role(request.user, CASE_ROLES)
     participant = access_participant(user=request.user, pk=request.GET.get("participant"))
     programmes = (
@@ -220,7 +216,7 @@ def _action_form(goal: PlanGoal, staff: Any, data: Any = None) -> ActionForm:
 
 
 def _plan_context(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     case: Case,
     *,
     goal_form: GoalForm | None = None,
@@ -250,7 +246,7 @@ def _plan_context(
     }
 
 
-def _flags(request: HttpRequest, case: Case) -> dict[str, Any]:
+def _flags(request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
     is_open = case.status != Case.Status.CLOSED
     return {
         "can_change": may(request.user, "change") and is_open,
@@ -261,7 +257,11 @@ def _flags(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 
 def _notes_context(
-    request: HttpRequest, case: Case, *, note_form: NoteForm | None = None, announcement: str = ""
+    request: AuthenticatedRequest,
+    case: Case,
+    *,
+    note_form: NoteForm | None = None,
+    announcement: str = "",
 ) -> dict[str, Any]:
     notes = selectors.latest_notes(user=request.user, case=case, limit=NOTES_ON_CASE_PAGE)
     return {
@@ -274,7 +274,7 @@ def _notes_context(
     }
 
 
-def _record_reads(request: HttpRequest, targets: list[Any]) -> None:
+def _record_reads(request: AuthenticatedRequest, targets: list[Any]) -> None:
     if targets:
         services.sensitive_reads_record(targets=targets, by=request.user, at=timezone.now())
 
@@ -309,7 +309,7 @@ def _needs_rows(assessment: NeedsAssessment | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _detail_context(request: HttpRequest, case: Case, **forms: Any) -> dict[str, Any]:
+def _detail_context(request: AuthenticatedRequest, case: Case, **forms: Any) -> dict[str, Any]:
     """Everything the case page shows; records the reads of sensitive content it shows."""
     assessments = list(selectors.needs_assessments(case=case)[:10])
     screenings = list(selectors.screenings(case=case)[:10])
@@ -355,7 +355,7 @@ def _configurable(user: User, programme_id: object) -> bool:
 
 
 @require_GET
-def case_detail(request: HttpRequest, pk: object) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk)
     return render(request, "cases/detail.html", _detail_context(request, case))
 
@@ -365,7 +365,7 @@ def _back_to(case: Case, section: str) -> HttpResponse:
 
 
 @require_POST
-def case_activate(request: HttpRequest, pk: object) -> HttpResponse:
+def case_activate(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     try:
         services.case_activate(case=case, by=request.user, at=timezone.now())
@@ -377,7 +377,7 @@ def case_activate(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_assign(request: HttpRequest, pk: object) -> HttpResponse:
+def case_assign(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="assign")
     form = AssignForm(
         request.POST or None, staff=_staff(case), initial={"assigned_to": case.assigned_to_id}
@@ -399,7 +399,7 @@ def case_assign(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_close(request: HttpRequest, pk: object) -> HttpResponse:
+def case_close(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="close")
     form = CloseForm(request.POST or None, initial={"closed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -427,7 +427,7 @@ def case_close(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def case_reopen(request: HttpRequest, pk: object) -> HttpResponse:
+def case_reopen(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="close")
     try:
         services.case_reopen(case=case, by=request.user, at=timezone.now())
@@ -439,7 +439,7 @@ def case_reopen(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 def _case_form(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     case: Case,
     form: Any,
     heading: str,
@@ -470,7 +470,7 @@ def _case_form(
 
 
 @require_http_methods(["GET", "POST"])
-def needs_new(request: HttpRequest, pk: object) -> HttpResponse:
+def needs_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     form = NeedsForm(request.POST or None, initial={"assessed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -494,7 +494,7 @@ def needs_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def screening_new(request: HttpRequest, pk: object) -> HttpResponse:
+def screening_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     today = timezone.localdate()
     criteria = selectors.active_criteria(programme=case.programme)
@@ -534,7 +534,7 @@ def screening_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 def _section_response(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     case: Case,
     section: str,
     *,
@@ -564,12 +564,12 @@ def _section_response(
     return render_page(request, "cases/detail.html", context, partial=section)
 
 
-def _plan_response(request: HttpRequest, case: Case, **kwargs: Any) -> HttpResponse:
+def _plan_response(request: AuthenticatedRequest, case: Case, **kwargs: Any) -> HttpResponse:
     return _section_response(request, case, "plan", **kwargs)
 
 
 @require_POST
-def goal_add(request: HttpRequest, pk: object) -> HttpResponse:
+def goal_add(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     form = GoalForm(request.POST)
     if form.is_valid():
@@ -592,7 +592,7 @@ def goal_add(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def action_add(request: HttpRequest, pk: object, goal_pk: object) -> HttpResponse:
+def action_add(request: AuthenticatedRequest, pk: object, goal_pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     goal = get_or_404(case.goals.all(), pk=goal_pk)
     form = _action_form(goal, _staff(case), request.POST)
@@ -617,7 +617,7 @@ def action_add(request: HttpRequest, pk: object, goal_pk: object) -> HttpRespons
 
 
 @require_POST
-def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpResponse:
+def action_status(request: AuthenticatedRequest, pk: object, action_pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     action = get_or_404(case.plan_actions.select_related("case__programme"), pk=action_pk)
     from_my_work = request.POST.get("next") == "my_work"
@@ -634,7 +634,7 @@ def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpRe
                 at=timezone.now(),
             )
         except ApplicationError as error:
-            message = str(error.message)
+            message = error.message
         except ValidationError as error:
             message = " ".join(error.messages)
     done = _("The action is now “%(status)s”.") % {"status": action.get_status_display()}
@@ -663,7 +663,7 @@ def action_status(request: HttpRequest, pk: object, action_pk: object) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
-def action_edit(request: HttpRequest, pk: object, action_pk: object) -> HttpResponse:
+def action_edit(request: AuthenticatedRequest, pk: object, action_pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     action = get_or_404(case.plan_actions.select_related("goal"), pk=action_pk)
     form = ActionForm(
@@ -707,7 +707,7 @@ def action_edit(request: HttpRequest, pk: object, action_pk: object) -> HttpResp
 
 
 @require_POST
-def note_add(request: HttpRequest, pk: object) -> HttpResponse:
+def note_add(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk, action="change")
     form = NoteForm(request.POST, may_restrict=reads_restricted_notes(request.user))
     if form.is_valid():
@@ -732,7 +732,7 @@ def note_add(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_GET
-def note_list(request: HttpRequest, pk: object) -> HttpResponse:
+def note_list(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk)
     notes = visible_notes(request.user, case).select_related("written_by")
     page = page_from_request(request, notes, ordering=["-written_at", "-id"])
@@ -745,7 +745,7 @@ def note_list(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_GET
-def timeline(request: HttpRequest, pk: object) -> HttpResponse:
+def timeline(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     case = access_case(user=request.user, pk=pk)
     events = selectors.case_timeline(user=request.user, case=case)
     page = page_from_request(request, events, ordering=["-at", "-id"], size=50)
@@ -765,7 +765,7 @@ def timeline(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def criteria(request: HttpRequest, programme_pk: object) -> HttpResponse:
+def criteria(request: AuthenticatedRequest, programme_pk: object) -> HttpResponse:
     programme = access_programme(user=request.user, pk=programme_pk, action="configure")
     existing = selectors.programme_criteria(programme=programme)
     thresholds = selectors.thresholds_of(programme=programme)

@@ -5,20 +5,19 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arraigo.accounts.models import User
-from arraigo.accounts.permissions import PEOPLE_ROLES, membership_of, require_role
+from arraigo.accounts.permissions import PEOPLE_ROLES, require_role
 from arraigo.cases.selectors import participant_cases
 from arraigo.core import audit, search_terms
 from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.core.reference_data import washington_group_answers, washington_group_questions
@@ -47,7 +46,7 @@ from arraigo.people.search import search_participants
 from arraigo.programmes.permissions import visible_programmes
 
 
-def _filtered(request: HttpRequest, form: ParticipantFilterForm) -> Any:
+def _filtered(request: AuthenticatedRequest, form: ParticipantFilterForm) -> Any:
     participants = visible_participants(request.user).select_related("municipality")
     if not form.is_valid():
         return participants
@@ -66,31 +65,26 @@ def _filtered(request: HttpRequest, form: ParticipantFilterForm) -> Any:
 
 
 @require_http_methods(["GET", "POST"])
-def participant_list(request: HttpRequest) -> HttpResponse:
+def participant_list(request: AuthenticatedRequest) -> HttpResponse:
     membership = require_role(request.user, PEOPLE_ROLES)
     programmes = visible_programmes(request.user)
     filters = ParticipantFilterForm(request.GET or None, programmes=programmes)
+    search = None
     if request.method == "POST":
-        search = SearchForm(request.POST)
-        term = search.cleaned_data["q"].strip() if search.is_valid() else ""
-        query = {k: v for k, v in request.GET.items() if k not in {"s", "cursor"} and v}
-        if term:
-            query["s"] = search_terms.remember(request, term)
-        url = f"{reverse('people:list')}?{urlencode(query)}" if query else reverse("people:list")
+        search = search_terms.posted(
+            request, SearchForm(request.POST), list_url=reverse("people:list")
+        )
         if not request.htmx:
-            return redirect(url)
-        request.GET = request.GET.copy()
-        request.GET.pop("cursor", None)
-        request.GET["s"] = query.get("s", "")
-    else:
-        url = None
-    term = search_terms.recall(request, request.GET.get("s"))
+            return redirect(search.url)
+        request = search_terms.first_page_of(request, search)
+    token = request.GET.get("s", "")
+    term = search_terms.recall(request, token)
     participants = _filtered(request, filters)
     context: dict[str, Any] = {
         "filters": filters,
         "search": SearchForm(initial={"q": term}),
         "term": term,
-        "token": request.GET.get("s", ""),
+        "token": token,
         "can_register": can_register_participants(request.user),
     }
     if term:
@@ -100,8 +94,9 @@ def participant_list(request: HttpRequest) -> HttpResponse:
     else:
         context["page"] = page_from_request(request, participants, ordering=["-id"])
     response = render_page(request, "people/list.html", context, partial="results")
-    if url and request.htmx:
-        response["HX-Push-Url"] = url
+    if search is not None:
+        # htmx answered in place: the address bar shows the search as a reload would.
+        response["HX-Push-Url"] = search.url
     return response
 
 
@@ -110,7 +105,7 @@ def _registration_context(form: RegistrationForm, documents: Any, **extra: Any) 
 
 
 @require_http_methods(["GET", "POST"])
-def participant_new(request: HttpRequest) -> HttpResponse:
+def participant_new(request: AuthenticatedRequest) -> HttpResponse:
     membership = require_role(request.user, PEOPLE_ROLES)
     if not can_register_participants(request.user):
         raise Http404
@@ -153,12 +148,12 @@ def _show_at_document(documents: Any, error: services.DocumentAlreadyRegistered)
     for document in documents.forms:
         number = document.cleaned_data.get("number", "")
         if number and normalise_document_number(number) == error.number_normalized:
-            document.add_error("number", str(error.message))
+            document.add_error("number", error.message)
             return
-    documents.forms[0].add_error("number", str(error.message))
+    documents.forms[0].add_error("number", error.message)
 
 
-def participant_detail(request: HttpRequest, pk: object) -> HttpResponse:
+def participant_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk)
     today = timezone.localdate()
     if participant.gender_identity or participant.disability_answers:
@@ -193,7 +188,7 @@ def participant_detail(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def participant_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def participant_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     form = ParticipantForm(
         request.POST or None,
@@ -217,7 +212,11 @@ def participant_edit(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, form: Any, participant: Participant, heading: str, intro: str = ""
+    request: AuthenticatedRequest,
+    form: Any,
+    participant: Participant,
+    heading: str,
+    intro: str = "",
 ) -> HttpResponse:
     """A short form about one participant, on its own small page."""
     return render(
@@ -228,7 +227,7 @@ def _step(
 
 
 @require_GET
-def address_fields(request: HttpRequest) -> HttpResponse:
+def address_fields(request: AuthenticatedRequest) -> HttpResponse:
     """The address part of the form again, with the divisions under what was just chosen."""
     membership = require_role(request.user, PEOPLE_ROLES)
     values = request.GET.dict()
@@ -244,7 +243,7 @@ def address_fields(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def document_new(request: HttpRequest, pk: object) -> HttpResponse:
+def document_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     form = DocumentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -261,7 +260,7 @@ def document_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def document_remove(request: HttpRequest, pk: object, document_pk: object) -> HttpResponse:
+def document_remove(request: AuthenticatedRequest, pk: object, document_pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     document = get_or_404(participant.documents.all(), pk=document_pk)
     services.document_remove(document=document, by=request.user, at=timezone.now())
@@ -269,15 +268,12 @@ def document_remove(request: HttpRequest, pk: object, document_pk: object) -> Ht
     return redirect("people:detail", pk=participant.pk)
 
 
-def _consent_organisations(user: User) -> Any:
-    membership = membership_of(user)
-    return selectors.organisations_for_consent(organisation=membership.organisation)  # type: ignore[union-attr]
-
-
 @require_http_methods(["GET", "POST"])
-def consent_new(request: HttpRequest, pk: object) -> HttpResponse:
+def consent_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
-    form = ConsentForm(request.POST or None, organisations=_consent_organisations(request.user))
+    # The person is one of the user's organisation's, which is who records the consent.
+    organisations = selectors.organisations_for_consent(organisation=participant.organisation)
+    form = ConsentForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,7 +302,7 @@ def consent_new(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def consent_withdraw(request: HttpRequest, pk: object, consent_pk: object) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedRequest, pk: object, consent_pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     consent = get_or_404(participant.consents.all(), pk=consent_pk)
     form = WithdrawConsentForm(request.POST or None)
@@ -336,7 +332,7 @@ def consent_withdraw(request: HttpRequest, pk: object, consent_pk: object) -> Ht
 
 
 @require_http_methods(["GET", "POST"])
-def enrol(request: HttpRequest, pk: object) -> HttpResponse:
+def enrol(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     programmes = visible_programmes(request.user).exclude(enrolments__participant=participant)
     form = EnrolForm(request.POST or None, programmes=programmes)
@@ -353,14 +349,15 @@ def enrol(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, pk: object) -> HttpResponse:
+def household_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     participant = access_participant(user=request.user, pk=pk, action="change")
     household = selectors.household_of(participant=participant)
-    initial = {"size": household.size, "dependants": household.dependants} if household else {}
-    if household and household.head_id != participant.pk and household.head_id:
-        initial.update(
-            head_reference=household.head.reference, relationship=participant.relationship_to_head
-        )
+    initial: dict[str, Any] = {}
+    if household is not None:
+        initial.update(size=household.size, dependants=household.dependants)
+    head = household.head if household and household.head_id != participant.pk else None
+    if head is not None:
+        initial.update(head_reference=head.reference, relationship=participant.relationship_to_head)
     form = HouseholdForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -393,7 +390,7 @@ def household_edit(request: HttpRequest, pk: object) -> HttpResponse:
     return _step(request, form, participant, _("Household"))
 
 
-def participant_history(request: HttpRequest, pk: object) -> HttpResponse:
+def participant_history(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     """Who changed or read this person's record, and when (for ADMIN, data-protection requests)."""
     participant: Participant = access_participant(user=request.user, pk=pk)
     require_role(request.user, {"ADMIN"})
