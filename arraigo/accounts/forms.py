@@ -1,10 +1,13 @@
 """Forms of accounts: sign-in and security pages (styled), and team management by an ADMIN."""
 
+from typing import Any
+
 from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.recovery_codes import forms as recovery_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from arraigo.accounts.models import Role
@@ -66,9 +69,9 @@ class MemberForm(Form):
         help_text=_("The programmes this person works in. An administrator sees all of them."),
     )
 
-    def __init__(self, *args: object, programmes: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["programmes"].queryset = programmes  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_as("programmes", forms.ModelChoiceField).queryset = programmes
 
 
 class PartnerAccountForm(Form):

@@ -63,8 +63,8 @@ class CaseOpenForm(Form):
         self, *args: Any, programmes: QuerySet[Programme], staff: QuerySet[User], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
-        self.fields["assigned_to"].queryset = staff  # type: ignore[attr-defined]
+        self.field_as("programme", forms.ModelChoiceField).queryset = programmes
+        self.field_as("assigned_to", forms.ModelChoiceField).queryset = staff
 
 
 class AssignForm(Form):
@@ -77,7 +77,7 @@ class AssignForm(Form):
 
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = staff  # type: ignore[attr-defined]
+        self.field_as("assigned_to", forms.ModelChoiceField).queryset = staff
 
 
 class CloseForm(Form):
@@ -97,15 +97,11 @@ class NeedsForm(Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = {
-            Dimension.ECONOMIC: (_("Economic needs"), _("Economic notes"), ""),
-            Dimension.SOCIAL: (_("Social needs"), _("Social notes"), ""),
-            Dimension.PSYCHOSOCIAL: (
-                _("Psychosocial needs"),
-                _("Psychosocial notes"),
-                _("Sensitive: stored encrypted, and every reading is recorded."),
-            ),
+            Dimension.ECONOMIC: (_("Economic needs"), _("Economic notes")),
+            Dimension.SOCIAL: (_("Social needs"), _("Social notes")),
+            Dimension.PSYCHOSOCIAL: (_("Psychosocial needs"), _("Psychosocial notes")),
         }
-        for dimension, (level_label, notes_label, notes_help) in labels.items():
+        for dimension, (level_label, notes_label) in labels.items():
             prefix = dimension.lower()
             self.fields[f"{prefix}_level"] = forms.ChoiceField(
                 label=level_label, choices=NeedLevel.choices, widget=_radios()
@@ -121,7 +117,11 @@ class NeedsForm(Form):
                 required=False,
                 max_length=NOTE_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                help_text=notes_help,
+                help_text=(
+                    _("Sensitive: stored encrypted, and every reading is recorded.")
+                    if dimension == Dimension.PSYCHOSOCIAL
+                    else ""
+                ),
             )
 
     def dimensions(self) -> list[tuple[str, list[Any]]]:
@@ -172,7 +172,7 @@ class ActionForm(Form):
 
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = staff  # type: ignore[attr-defined]
+        self.field_as("responsible", forms.ModelChoiceField).queryset = staff
 
 
 class ActionStatusForm(Form):
@@ -219,8 +219,8 @@ class CaseFilterForm(Form):
         self, *args: Any, programmes: QuerySet[Programme], staff: QuerySet[User], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
-        self.fields["assigned"].choices = [  # type: ignore[attr-defined]
+        self.field_as("programme", forms.ModelChoiceField).queryset = programmes
+        self.field_as("assigned", forms.ChoiceField).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
             ("none", _("Nobody yet")),

@@ -36,13 +36,24 @@ class StyledFormMixin:
     errors: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = _css_class(field.widget)
             if css:
                 field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
 
+    def field_as[F: forms.Field](self, name: str, kind: type[F]) -> F:
+        """The field *name*, as the *kind* of field it is (``fields`` types each as a Field).
+
+        :raises TypeError: if it is another kind of field.
+        """
+        field = self.fields[name]
+        if not isinstance(field, kind):
+            raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+        return field
+
     def add_error(self, field: str | None, error: Any) -> None:
+        # The mixin only ever precedes a Django form, which mypy cannot know.
         super().add_error(field, error)  # type: ignore[misc]
         for name, messages in self.errors.items():
             if name in self.fields:
@@ -54,7 +65,7 @@ class StyledFormMixin:
         if "is-invalid" not in attrs.get("class", ""):
             attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
         attrs["aria-invalid"] = "true"
-        auto_id = self[name].auto_id  # type: ignore[index]
+        auto_id = self[name].auto_id  # type: ignore[index]  # a form's bound field, as in add_error
         described_by = [f"{auto_id}_error{number}" for number in range(1, error_count + 1)]
         if field.help_text:
             described_by.insert(0, f"{auto_id}_helptext")
@@ -63,7 +74,7 @@ class StyledFormMixin:
     def add_application_error(self, error: ApplicationError | ValidationError) -> None:
         """Show a service's refusal at the field it names, or at the top of the form."""
         if isinstance(error, ApplicationError):
-            self.add_error(error.field if error.field in self.fields else None, str(error.message))
+            self.add_error(error.field if error.field in self.fields else None, error.message)
         elif hasattr(error, "error_dict"):
             for name, messages in error.message_dict.items():
                 for message in messages:

@@ -1,6 +1,6 @@
 """Forms of the registry: validation and cleaning only; the rules live in services."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -51,7 +51,9 @@ def _occupation_choices() -> list[Any]:
     return BLANK + list(grouped.items())
 
 
-def _wg_field(question: Mapping[str, str], answers: list[Mapping[str, str]]) -> forms.ChoiceField:
+def _wg_field(
+    question: Mapping[str, str], answers: Sequence[Mapping[str, str]]
+) -> forms.ChoiceField:
     text = "text_en" if get_language() == "en" else "text_es"
     return forms.TypedChoiceField(
         label=question[text],
@@ -141,20 +143,19 @@ class ParticipantForm(Form):
     def _limit_divisions(self, values: Mapping[str, Any]) -> None:
         """Offer the divisions under what is already chosen, so the form works without JS."""
         country = values.get("country") or self.organisation.country
-        self.fields["department"].queryset = Division.objects.filter(  # type: ignore[attr-defined]
+        self.field_as("department", forms.ModelChoiceField).queryset = Division.objects.filter(
             country=country, level=Division.Level.DEPARTMENT
         )
         department = _code(values.get("department"))
         municipality = _code(values.get("municipality"))
-        self.fields["municipality"].queryset = Division.objects.filter(  # type: ignore[attr-defined]
+        self.field_as("municipality", forms.ModelChoiceField).queryset = Division.objects.filter(
             parent_id=department, level=Division.Level.MUNICIPALITY
         )
-        self.fields["district"].queryset = Division.objects.filter(  # type: ignore[attr-defined]
-            parent_id=municipality, level=Division.Level.DISTRICT
-        )
+        districts = Division.objects.filter(parent_id=municipality, level=Division.Level.DISTRICT)
+        self.field_as("district", forms.ModelChoiceField).queryset = districts
         if department:
             self.fields["municipality"].help_text = ""
-        if not self.fields["district"].queryset.exists():  # type: ignore[attr-defined]
+        if not districts.exists():
             self.fields["district"].widget = forms.HiddenInput()
 
     def clean(self) -> dict[str, Any]:
@@ -268,7 +269,7 @@ class RegistrationForm(ParticipantForm):
 
     def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.field_as("programme", forms.ModelChoiceField).queryset = programmes
         if programmes.count() == 1 and not self.is_bound:
             self.initial.setdefault("programme", programmes.first())
 
@@ -302,7 +303,7 @@ class DocumentForm(Form):
         )
 
 
-class BaseDocumentFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+class BaseDocumentFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         seen: set[tuple[str, str]] = set()
         for form in self.forms:
@@ -332,7 +333,7 @@ class ConsentForm(Form):
 
     def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = organisations  # type: ignore[attr-defined]
+        self.field_as("organisations", forms.ModelChoiceField).queryset = organisations
 
 
 class WithdrawConsentForm(Form):
@@ -346,7 +347,7 @@ class EnrolForm(Form):
 
     def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.field_as("programme", forms.ModelChoiceField).queryset = programmes
 
 
 class HouseholdForm(Form):
@@ -391,4 +392,4 @@ class ParticipantFilterForm(Form):
 
     def __init__(self, *args: Any, programmes: QuerySet[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.field_as("programme", forms.ModelChoiceField).queryset = programmes

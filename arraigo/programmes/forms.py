@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -43,8 +45,8 @@ class ProgrammeForm(ModelForm):
             self.add_error("ends_on", _("A programme cannot end before it starts."))
         return data
 
-    def __init__(self, *args: object, organisation: Organisation, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["partners"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.field_as("partners", forms.ModelChoiceField).queryset = Organisation.objects.filter(
             is_active=True
         ).exclude(pk=organisation.pk)

@@ -12,7 +12,7 @@ from arraigo.accounts.models import Organisation
 from arraigo.core.forms import DateInput, Form, ModelForm
 from arraigo.core.models import AdministrativeDivision
 from arraigo.programmes.models import Programme
-from arraigo.referrals.models import Provider, Referral, Service
+from arraigo.referrals.models import Provider, Referral, ReferralQuerySet, Service
 from arraigo.referrals.services import ANSWER_DAYS, ProviderDetails, ServiceDetails
 
 BLANK = [("", "—")]
@@ -64,7 +64,7 @@ class ReferralForm(Form):
         """*consented*: the organisations the person's consents let referrals go to; the others
         are marked in the list, so staff see before sending where a consent is missing."""
         super().__init__(*args, **kwargs)
-        provider_field: forms.ModelChoiceField = self.fields["provider"]  # type: ignore[assignment]
+        provider_field = self.field_as("provider", forms.ModelChoiceField)
         provider_field.queryset = providers
 
         def choices(group: list[Provider]) -> list[tuple[object, str]]:
@@ -89,12 +89,12 @@ class ReferralForm(Form):
             "priority": ANSWER_DAYS[Referral.Urgency.PRIORITY],
             "urgent": ANSWER_DAYS[Referral.Urgency.URGENT],
         }
-        self.provider = self._chosen_provider(providers)
-        service_field: forms.ModelChoiceField = self.fields["service"]  # type: ignore[assignment]
-        if self.provider is None:
+        self.chosen_provider = self._chosen_provider(providers)
+        service_field = self.field_as("service", forms.ModelChoiceField)
+        if self.chosen_provider is None:
             service_field.empty_label = _("Choose a provider first")
             return
-        service_field.queryset = self.provider.services.filter(is_active=True)
+        service_field.queryset = self.chosen_provider.services.filter(is_active=True)
         offered = list(service_field.queryset[:2])
         if len(offered) == 1 and not self.is_bound:
             self.initial["service"] = offered[0].pk
@@ -188,9 +188,9 @@ class ReferralFilterForm(Form):
         if programmes is None:
             del self.fields["programme"]
         else:
-            self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+            self.field_as("programme", forms.ModelChoiceField).queryset = programmes
 
-    def filter(self, referrals: QuerySet[Referral], *, today: datetime.date) -> QuerySet[Referral]:
+    def filter(self, referrals: ReferralQuerySet, *, today: datetime.date) -> ReferralQuerySet:
         data = self.cleaned_data
         if data["status"] == OPEN:
             referrals = referrals.filter(
@@ -199,18 +199,32 @@ class ReferralFilterForm(Form):
         elif data["status"]:
             referrals = referrals.filter(status=data["status"])
         if data["overdue"]:
-            referrals = referrals.filter(Referral.objects.overdue_condition(today))  # type: ignore[attr-defined]
+            referrals = referrals.filter(Referral.objects.overdue_condition(today))
         if data.get("programme"):
             referrals = referrals.filter(case__programme=data["programme"])
         return referrals
 
 
+def _municipality_label(division: AdministrativeDivision) -> str:
+    return f"{division.name} ({division.parent.name})" if division.parent else division.name
+
+
+class MunicipalityField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: AdministrativeDivision) -> str:
+        return _municipality_label(obj)
+
+
+class MunicipalitiesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: AdministrativeDivision) -> str:
+        return _municipality_label(obj)
+
+
 class DirectorySearchForm(Form):
     q = forms.CharField(label=_("Name or service"), required=False, max_length=100)
     category = forms.ChoiceField(
-        label=_("Service category"), required=False, choices=BLANK + Service.Category.choices
+        label=_("Service category"), required=False, choices=[*BLANK, *Service.Category.choices]
     )
-    municipality = forms.ModelChoiceField(
+    municipality = MunicipalityField(
         label=_("Municipality covered"),
         required=False,
         queryset=AdministrativeDivision.objects.none(),
@@ -221,18 +235,7 @@ class DirectorySearchForm(Form):
         self, *args: Any, municipalities: QuerySet[AdministrativeDivision], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field: forms.ModelChoiceField = self.fields["municipality"]  # type: ignore[assignment]
-        field.queryset = municipalities
-        field.label_from_instance = _municipality_label  # type: ignore[method-assign]
-
-
-def _municipality_label(division: AdministrativeDivision) -> str:
-    return f"{division.name} ({division.parent.name})" if division.parent else division.name
-
-
-class MunicipalitiesField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: AdministrativeDivision) -> str:
-        return _municipality_label(obj)
+        self.field_as("municipality", forms.ModelChoiceField).queryset = municipalities
 
 
 class ProviderForm(ModelForm):
@@ -275,7 +278,7 @@ class ProviderForm(ModelForm):
 
     def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["municipalities"].queryset = (  # type: ignore[attr-defined]
+        self.field_as("municipalities", forms.ModelChoiceField).queryset = (
             AdministrativeDivision.objects.filter(
                 Q(country=owner.country) | Q(pk__in=self._current_municipalities()),
                 level=AdministrativeDivision.Level.MUNICIPALITY,
@@ -286,7 +289,7 @@ class ProviderForm(ModelForm):
         if not self.instance._state.adding:
             del self.fields["organisation"]
         else:
-            self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+            self.field_as("organisation", forms.ModelChoiceField).queryset = (
                 Organisation.objects.filter(is_active=True).exclude(pk=owner.pk).order_by("name")
             )
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from arraigo.cases.permissions import access_case
 from arraigo.core.errors import ApplicationError
 from arraigo.core.forms import Form
 from arraigo.core.htmx import render_page
+from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.pagination import page_from_request
 from arraigo.programmes.permissions import visible_programmes
 from arraigo.referrals import selectors, services
@@ -33,7 +34,7 @@ from arraigo.referrals.permissions import access_referral, referral_actions
 LIST_ROLES = CASE_ROLES | {Role.PARTNER}
 
 
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthenticatedRequest) -> HttpResponse:
     membership = require_role(request.user, LIST_ROLES)
     is_partner = membership.role == Role.PARTNER
     today = timezone.localdate()
@@ -54,7 +55,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def referral_new(request: HttpRequest) -> HttpResponse:
+def referral_new(request: AuthenticatedRequest) -> HttpResponse:
     """Send a referral from a case. ``?case=<uuid>`` names the case; htmx swaps the service list
     when the provider changes, and without JavaScript the "Show services" button does."""
     case_id = request.GET.get("case")
@@ -79,7 +80,8 @@ def referral_new(request: HttpRequest) -> HttpResponse:
             providers=providers,
             consented=consented,
         )
-    consent_missing = form.provider is not None and form.provider.organisation_id not in consented
+    chosen = form.chosen_provider
+    consent_missing = chosen is not None and chosen.organisation_id not in consented
     if request.method == "POST" and not refresh and form.is_valid():
         try:
             referral = services.referral_send(
@@ -115,7 +117,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail(request: HttpRequest, referral: Referral, **forms: Form) -> HttpResponse:
+def _detail(request: AuthenticatedRequest, referral: Referral, **forms: Form) -> HttpResponse:
     """The referral page; reading its reason and notes is recorded in the audit log."""
     now = timezone.now()
     actions = referral_actions(request.user, referral)
@@ -134,13 +136,13 @@ def _detail(request: HttpRequest, referral: Referral, **forms: Form) -> HttpResp
     return render_page(request, "referrals/detail.html", context)
 
 
-def referral_detail(request: HttpRequest, pk: object) -> HttpResponse:
+def referral_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     referral = access_referral(user=request.user, pk=pk, action="view")
     return _detail(request, referral)
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     pk: object,
     *,
     action: str,
@@ -163,13 +165,13 @@ def _act(
     if not any(name in form.fields for name in form.errors):
         # The referral moved on (answered, cancelled…) meanwhile: show why on its current page.
         for message in form.non_field_errors():
-            messages.error(request, message)
+            messages.error(request, str(message))
         return redirect("referrals:detail", pk=referral.pk)
     return _detail(request, referral, **{form_name: form})
 
 
 @require_POST
-def referral_accept(request: HttpRequest, pk: object) -> HttpResponse:
+def referral_accept(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
@@ -188,7 +190,7 @@ def referral_accept(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def referral_decline(request: HttpRequest, pk: object) -> HttpResponse:
+def referral_decline(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
@@ -207,7 +209,7 @@ def referral_decline(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def referral_complete(request: HttpRequest, pk: object) -> HttpResponse:
+def referral_complete(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
@@ -226,7 +228,7 @@ def referral_complete(request: HttpRequest, pk: object) -> HttpResponse:
 
 
 @require_POST
-def referral_cancel(request: HttpRequest, pk: object) -> HttpResponse:
+def referral_cancel(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,

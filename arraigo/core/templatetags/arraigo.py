@@ -2,7 +2,7 @@
 
 import datetime
 
-from django import template
+from django import forms, template
 from django.utils import timezone
 
 register = template.Library()
@@ -43,6 +43,6 @@ def status_colour(status: str) -> str:
 
 
 @register.filter
-def getfield(form: object, name: str) -> object:
+def getfield(form: forms.BaseForm, name: str) -> forms.BoundField:
     """``form|getfield:name``: the bound field called *name* (for names built in a loop)."""
-    return form[name]  # type: ignore[index]
+    return form[name]
