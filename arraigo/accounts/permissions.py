@@ -22,10 +22,10 @@ PROGRAMME_MANAGER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 
 def membership_of(user: User | object) -> Membership | None:
     """The active membership of *user*, or ``None`` (anonymous, inactive or without one)."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+    if not isinstance(user, User) or not user.is_active:
         return None
     try:
-        membership: Membership = user.membership  # type: ignore[union-attr]
+        membership = user.membership
     except Membership.DoesNotExist:
         return None
     return membership if membership.organisation.is_active else None

@@ -145,6 +145,7 @@ class CaseProvidersView(ApiView):
         rows = [
             {
                 **ProviderSerializer(provider).data,
+                # Annotated by providers_for_case; the model does not declare it.
                 "covers_participant": provider.covers_participant,  # type: ignore[attr-defined]
                 "consent_in_force": provider.organisation_id in consented,
             }

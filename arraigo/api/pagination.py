@@ -48,7 +48,9 @@ class KeysetPagination(BasePagination):
             )
         return size
 
-    def paginate_queryset(
+    # Keyset pages are read with filters on the ordering columns, so only a queryset will do
+    # where DRF's other paginators also take a list.
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any]:
         ordering = getattr(view, "keyset_ordering", ["-id"])

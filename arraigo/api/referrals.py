@@ -27,7 +27,7 @@ from arraigo.cases.permissions import access_case, visible_cases
 from arraigo.people.models import Sex
 from arraigo.programmes.permissions import visible_programmes
 from arraigo.referrals import selectors, services
-from arraigo.referrals.models import Provider, Referral, Service
+from arraigo.referrals.models import Provider, Referral, ReferralQuerySet, Service
 from arraigo.referrals.permissions import access_referral, visible_providers
 
 LIST_ROLES = CASE_ROLES | {Role.PARTNER}
@@ -307,7 +307,7 @@ def _staff_data(referral: Referral, *, whole: bool) -> dict[str, Any]:
     return data
 
 
-def _listed(user: User) -> QuerySet[Referral]:
+def _listed(user: User) -> ReferralQuerySet:
     return selectors.referral_list(user=user, today=timezone.localdate()).select_related(
         "case__organisation", "case__participant__municipality", "consent"
     )
@@ -345,7 +345,7 @@ class ReferralListView(ListView):
         data = validated_query(ReferralFilterSerializer, request).validated_data
         referrals = _listed(self.user)
         if data.get("status") == OPEN:
-            referrals = referrals.open()  # type: ignore[attr-defined]
+            referrals = referrals.open()
         elif data.get("status"):
             referrals = referrals.filter(status=data["status"])
         if data["overdue"]:

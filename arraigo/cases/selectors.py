@@ -32,7 +32,7 @@ OPEN_CASE_STATUSES = (Case.Status.OPEN, Case.Status.ACTIVE)
 CASE_LIST_ORDERING = ["-opened_on", "-id"]
 
 
-def programme_staff(*, programme: Programme, organisation_id: object) -> QuerySet[User]:
+def programme_staff(*, programme: Programme, organisation_id: UUID) -> QuerySet[User]:
     """Staff who may carry cases of *programme*: active members of the case's organisation,
     with a case role, assigned to the programme."""
     return User.objects.filter(
@@ -125,7 +125,7 @@ def case_list(*, user: User, filters: CaseFilters, today: datetime.date) -> Quer
     elif filters.assigned == "none":
         cases = cases.filter(assigned_to__isnull=True)
     elif filters.assigned:
-        cases = cases.filter(assigned_to_id=filters.assigned)
+        cases = cases.filter(assigned_to_id=UUID(filters.assigned))
     if filters.overdue:
         cases = cases.filter(Exists(_overdue_actions(today)))
     if filters.participants is not None:

@@ -4,6 +4,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -91,7 +92,7 @@ def _require_not_closed(case: Case) -> None:
 
 
 def _check_staff(
-    *, user: User, case_programme: Programme, organisation_id: object, field_name: str
+    *, user: User, case_programme: Programme, organisation_id: UUID, field_name: str
 ) -> None:
     if (
         not programme_staff(programme=case_programme, organisation_id=organisation_id)

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django.db import models
 
-from arraigo.core.classification import SENSITIVE, classification_of
+from arraigo.core.classification import sensitive_fields
 from arraigo.core.models import AuditEvent
 
 REDACTED = "[sensitive]"
@@ -61,11 +61,8 @@ def changes_between(before: dict[str, Any], after: models.Model) -> dict[str, li
 
     Pass an empty *before* for a new record: every field with a value is then listed.
     """
-    sensitive = {
-        after._meta.get_field(name).attname
-        for name, level in classification_of(type(after)).items()
-        if level == SENSITIVE
-    }
+    attnames = {field.name: field.attname for field in after._meta.concrete_fields}
+    sensitive = {attnames.get(name, name) for name in sensitive_fields(type(after))}
     changed: dict[str, list[Any]] = {}
     for name, new in snapshot(after).items():
         old = before.get(name)

@@ -60,6 +60,10 @@ class EncryptedTextField(models.TextField):
 class EncryptedJSONField(models.TextField):
     """A JSON value (dict, list, number…) stored encrypted as text."""
 
+    # For django-stubs: the attribute holds the JSON value, not the text it is stored as.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     description = _("Encrypted JSON")
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:

@@ -1,6 +1,6 @@
 """The one way to load a record a user asked for: from its permission-scoped queryset, or 404."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
@@ -13,5 +13,5 @@ def get_or_404[T: models.Model](queryset: QuerySet[T], **lookup: object) -> T:
     """
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as error:
+    except (ObjectDoesNotExist, ValidationError, ValueError) as error:
         raise Http404 from error

@@ -54,8 +54,10 @@ def _after(model: type[models.Model], ordering: list[str], raw: list[str], forwa
     for name, raw_value in zip(ordering, raw, strict=True):
         descending = name.startswith("-")
         field_name = name.lstrip("-")
+        field = model._meta.get_field(field_name)
+        assert isinstance(field, models.Field), "a keyset ordering names columns"
         try:
-            value = model._meta.get_field(field_name).to_python(raw_value)
+            value = field.to_python(raw_value)
         except (ValidationError, ValueError) as error:
             raise InvalidCursor(raw_value) from error
         lookup = "lt" if descending == forward else "gt"

@@ -10,6 +10,7 @@ that one badly misspelt word does not hide the person. Results are ranked by str
 import re
 from dataclasses import dataclass
 from itertools import combinations
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rapidfuzz import fuzz
@@ -33,7 +34,9 @@ class SearchResult:
     truncated: bool
 
 
-def _by_number(participants: QuerySet[Participant], query: str, organisation_id: object) -> list:
+def _by_number(
+    participants: QuerySet[Participant], query: str, organisation_id: UUID
+) -> list[Participant]:
     # The holders of the document and of the phone are found first, each through its own
     # index, then scoped: one query with "document OR phone" makes PostgreSQL walk the whole
     # registry in list order, filtering row by row.
@@ -61,7 +64,7 @@ def _matching(key: str) -> Q:
     return Q(key__gte=key, key__lt=key + "{")
 
 
-def _ids_matching_all(keys: list[str], organisation_id: object) -> list:
+def _ids_matching_all(keys: list[str], organisation_id: UUID) -> list[UUID]:
     """Participants with, for each key, a name key starting with it (capped)."""
     first, *others = keys
     matching = NameKey.objects.filter(_matching(first), organisation_id=organisation_id)
@@ -79,18 +82,18 @@ def _ids_matching_all(keys: list[str], organisation_id: object) -> list:
     return list(dict.fromkeys(ids))  # a short key can match two names of the same person
 
 
-def _candidate_ids(keys: list[str], organisation_id: object) -> list:
+def _candidate_ids(keys: list[str], organisation_id: UUID) -> list[UUID]:
     ids = _ids_matching_all(keys, organisation_id)
     if ids or len(keys) < 2:
         return ids
-    found: list = []
+    found: list[UUID] = []
     for subset in combinations(keys, len(keys) - 1):
         found.extend(_ids_matching_all(list(subset), organisation_id))
     return found[:MAX_CANDIDATES]
 
 
 def _by_name(
-    participants: QuerySet[Participant], query: str, organisation_id: object
+    participants: QuerySet[Participant], query: str, organisation_id: UUID
 ) -> tuple[list[Participant], bool]:
     tokens = name_tokens(query)
     if not tokens:
@@ -109,7 +112,7 @@ def _by_name(
 
 
 def search_participants(
-    participants: QuerySet[Participant], *, query: str, organisation_id: object
+    participants: QuerySet[Participant], *, query: str, organisation_id: UUID
 ) -> SearchResult:
     """The people of *participants* (already scoped to the user) that *query* points to."""
     query = query.strip()

@@ -4,9 +4,9 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField, Model
 from django.utils.translation import gettext as _
@@ -236,8 +236,12 @@ def participant_register(
 
     :raises ValidationError: with messages keyed by field when the details do not hold.
     :raises DocumentAlreadyRegistered: if a document is already on someone's record.
+    :raises PermissionDenied: if *by* is not a member of an active organisation.
     """
-    organisation: Organisation = membership_of(by).organisation  # type: ignore[union-attr]
+    membership = membership_of(by)
+    if membership is None:
+        raise PermissionDenied
+    organisation = membership.organisation
     _check_details(details, today=at.date())
     participant = Participant(organisation=organisation, registered_on=at.date(), registered_by=by)
     _apply(participant, details)
@@ -511,9 +515,11 @@ def _copy_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
         for position, f in enumerate(fields_)
         if isinstance(f, EncryptedTextField | EncryptedJSONField | JSONField)
     ]
+    # A concrete field always has a column; the stubs allow None for the other kinds.
+    columns = [cast(str, f.column) for f in fields_]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(model._meta.db_table),
-        sql.SQL(", ").join(sql.Identifier(f.column) for f in fields_),
+        sql.SQL(", ").join(sql.Identifier(column) for column in columns),
     )
     names = [f.attname for f in fields_]
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
@@ -560,7 +566,10 @@ def participants_generate(
         first = sequence.last_value + 1
         sequence.last_value += len(batch)
         sequence.save(update_fields=["last_value"])
-        participants, keys, documents, enrolments = [], [], [], []
+        participants: list[dict[str, Any]] = []
+        keys: list[dict[str, Any]] = []
+        documents: list[dict[str, Any]] = []
+        enrolments: list[dict[str, Any]] = []
         wanted: dict[tuple[str, str], dict[str, Any]] = {}
         for offset, person in enumerate(batch):
             details = person.details

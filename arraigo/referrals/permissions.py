@@ -13,7 +13,7 @@ from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import CASE_ROLES, PROGRAMME_MANAGER_ROLES, membership_of
 from arraigo.cases.permissions import visible_cases
 from arraigo.core.lookups import get_or_404
-from arraigo.referrals.models import Provider, Referral, Service
+from arraigo.referrals.models import Provider, Referral, ReferralQuerySet, Service
 
 # Who may take each action on a referral it can see.
 REFERRAL_ACTION_ROLES: dict[str, frozenset[str]] = {
@@ -26,7 +26,7 @@ REFERRAL_ACTION_ROLES: dict[str, frozenset[str]] = {
 DIRECTORY_EDITOR_ROLES = PROGRAMME_MANAGER_ROLES
 
 
-def visible_referrals(user: User) -> QuerySet[Referral]:
+def visible_referrals(user: User) -> ReferralQuerySet:
     """Every referral *user* may see.
 
     Staff who run cases: the referrals of the cases they may see. PARTNER staff: the referrals
@@ -59,7 +59,7 @@ def access_referral(*, user: User, pk: object, action: str = "view") -> Referral
     """
     referral = get_or_404(
         visible_referrals(user)
-        .with_due_dates(timezone.localdate())  # type: ignore[attr-defined]
+        .with_due_dates(timezone.localdate())
         .select_related(
             "case__participant__municipality",
             "case__organisation",

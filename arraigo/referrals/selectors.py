@@ -14,15 +14,15 @@ from arraigo.core.templatetags.arraigo import age
 from arraigo.people.models import Consent, Participant
 from arraigo.people.selectors import valid_consents
 from arraigo.programmes.models import Programme
-from arraigo.referrals.models import Provider, Referral
+from arraigo.referrals.models import Provider, Referral, ReferralQuerySet
 from arraigo.referrals.permissions import visible_providers, visible_referrals
 
 # Staff who follow every referral of the cases they see, not only of the cases assigned to them.
 ALL_CASES_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 
 
-def _listed(referrals: QuerySet[Referral], today: datetime.date | None) -> QuerySet[Referral]:
-    return referrals.with_due_dates(today or timezone.localdate()).select_related(  # type: ignore[attr-defined]
+def _listed(referrals: ReferralQuerySet, today: datetime.date | None) -> ReferralQuerySet:
+    return referrals.with_due_dates(today or timezone.localdate()).select_related(
         "case__participant", "case__organisation", "provider", "service"
     )
 
@@ -36,11 +36,12 @@ def referrals_awaiting_answer(
     case it may see; PARTNER staff those addressed to its organisation. Earliest due date first,
     each with ``due_on`` and an ``is_overdue`` flag.
     """
-    referrals = visible_referrals(user).open()  # type: ignore[attr-defined]
+    referrals = visible_referrals(user).open()
     membership = membership_of(user)
     if membership is not None and membership.role in CASE_ROLES - ALL_CASES_ROLES:
         referrals = referrals.filter(case__assigned_to=user)
-    return _listed(referrals, today).order_by("due_on", "id")
+    # due_on is an annotation of with_due_dates; django-stubs checks orderings against fields.
+    return _listed(referrals, today).order_by("due_on", "id")  # type: ignore[misc]
 
 
 def case_referrals(
@@ -50,7 +51,7 @@ def case_referrals(
     return _listed(visible_referrals(user).filter(case=case), today).order_by("-sent_at", "-id")
 
 
-def referral_list(*, user: User, today: datetime.date | None = None) -> QuerySet[Referral]:
+def referral_list(*, user: User, today: datetime.date | None = None) -> ReferralQuerySet:
     """Every referral *user* may see, with ``due_on`` and ``is_overdue``, ready to filter."""
     return _listed(visible_referrals(user), today)
 

@@ -316,7 +316,7 @@ def referral_send(
     )
     if urgency not in Referral.Urgency.values:
         raise ValidationError({"urgency": _("Choose how urgent the referral is.")})
-    if Referral.objects.open().filter(case=case, service=service).exists():  # type: ignore[attr-defined]
+    if Referral.objects.open().filter(case=case, service=service).exists():
         raise ReferralAlreadyOpen(
             _("This case already has an open referral to this service."), field="service"
         )

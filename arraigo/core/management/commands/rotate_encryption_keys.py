@@ -28,9 +28,9 @@ class Command(BaseCommand):
             if not names:
                 continue
             count = 0
-            for row in model.objects.only("pk", *names).iterator(chunk_size=500):
+            for row in model._default_manager.only("pk", *names).iterator(chunk_size=500):
                 with transaction.atomic():
-                    model.objects.filter(pk=row.pk).update(
+                    model._default_manager.filter(pk=row.pk).update(
                         **{name: getattr(row, name) for name in names}
                     )
                 count += 1
