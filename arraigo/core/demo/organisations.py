@@ -4,6 +4,7 @@ import datetime
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from uuid import UUID
 
 from django.contrib.auth.hashers import make_password
 from django.utils.crypto import get_random_string
@@ -69,9 +70,9 @@ class CountryDemo:
     programme: Programme
     users: dict[str, User]
     providers: list[Provider] = field(default_factory=list)
-    services: dict[str, list[Service]] = field(default_factory=dict)  # provider pk → services
+    services: dict[UUID, list[Service]] = field(default_factory=dict)  # provider pk → services
     # Provider pk → the user of the provider's organisation who answers its referrals.
-    responders: dict[object, User] = field(default_factory=dict)
+    responders: dict[UUID, User] = field(default_factory=dict)
 
     @property
     def provider_organisations(self) -> list[Organisation]:
@@ -501,6 +502,7 @@ def build_country(
             role=role,
             password=get_random_string(24),
             programmes=programmes,
+            # The first administrator is created by nobody: its event has no actor.
             by=users.get(Role.ADMIN),  # type: ignore[arg-type]
             at=at,
         )
@@ -512,12 +514,8 @@ def build_country(
     users: dict[str, User] = {}
     users[Role.ADMIN] = member(f"admin.{country}@{DEMO_DOMAIN}", Role.ADMIN, organisation, [])
     admin = users[Role.ADMIN]
-    demo = CountryDemo(
-        spec=spec,
-        organisation=organisation,
-        programme=None,
-        users=users,  # type: ignore[arg-type]
-    )
+    providers: list[Provider] = []
+    services: dict[UUID, list[Service]] = {}
     for provider_spec in spec.providers:
         provider = referrals.provider_create(
             owner=organisation,
@@ -535,8 +533,8 @@ def build_country(
             by=admin,
             at=at,
         )
-        demo.providers.append(provider)
-        demo.services[provider.pk] = [
+        providers.append(provider)
+        services[provider.pk] = [
             referrals.service_add(
                 provider=provider,
                 details=referrals.ServiceDetails(
@@ -547,13 +545,21 @@ def build_country(
             )
             for name, category, eligibility in provider_spec.services
         ]
-    partner_provider = demo.providers[spec.partner]
-    demo.programme = programme_create(
+    partner_provider = providers[spec.partner]
+    programme = programme_create(
         organisation=organisation,
         details=spec.programme,
         partners=[partner_provider.organisation],
         by=admin,
         at=at,
+    )
+    demo = CountryDemo(
+        spec=spec,
+        organisation=organisation,
+        programme=programme,
+        users=users,
+        providers=providers,
+        services=services,
     )
     accounts.member_update(
         membership=Membership.objects.get(user=admin),

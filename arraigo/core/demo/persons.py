@@ -11,7 +11,8 @@ in Ecuador.
 import datetime
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from faker import Faker
 
@@ -209,7 +210,7 @@ class PersonMaker:
         registered_on: datetime.date,
         female: bool | None = None,
         population: tuple[str, str] | None = None,
-        **overrides: object,
+        **overrides: Any,
     ) -> ParticipantDetails:
         """The details of one person registered on *registered_on*.
 
@@ -227,7 +228,8 @@ class PersonMaker:
         else:
             birth_date = registered_on - datetime.timedelta(days=age * 365 + rng.randrange(0, 365))
         department, municipality, district = self.place()
-        returned_on = returned_from = return_kind = ""
+        returned_on: datetime.date | None = None
+        returned_from = return_kind = ""
         if population_type == PopulationType.RETURNEE:
             returned_on = registered_on - datetime.timedelta(days=rng.randrange(3, 400))
             returned_from = rng.choice(RETURNED_FROM[self.country])
@@ -247,35 +249,34 @@ class PersonMaker:
         address = ""
         if self.faker is not None and rng.random() < 0.7:
             address = self.faker.street_address()[:250]
-        fields: dict[str, object] = {
-            "given_names": given,
-            "first_surname": first,
-            "second_surname": second,
-            "sex": Sex.FEMALE if female else Sex.MALE,
-            "birth_date": birth_date,
-            "birth_date_is_estimated": estimated,
-            "nationality": nationality,
-            "country": self.country,
-            "department": department,
-            "municipality": municipality,
-            "district": district,
-            "population_type": population_type,
-            "phone": phone,
-            "address": address,
-            "returned_on": returned_on or None,
-            "returned_from": returned_from,
-            "return_kind": return_kind,
-            "education_level": rng.choices(
+        details = ParticipantDetails(
+            given_names=given,
+            first_surname=first,
+            second_surname=second,
+            sex=Sex.FEMALE if female else Sex.MALE,
+            birth_date=birth_date,
+            birth_date_is_estimated=estimated,
+            nationality=nationality,
+            country=self.country,
+            department=department,
+            municipality=municipality,
+            district=district,
+            population_type=population_type,
+            phone=phone,
+            address=address,
+            returned_on=returned_on,
+            returned_from=returned_from,
+            return_kind=return_kind,
+            education_level=rng.choices(
                 [e for e, _w in EDUCATION], weights=[w for _e, w in EDUCATION]
             )[0],
-            "occupation": self._occupations.get(rng.choice(OCCUPATIONS))
+            occupation=self._occupations.get(rng.choice(OCCUPATIONS))
             if rng.random() < 0.7
             else None,
-            "languages": languages,
-            "disability_answers": disability,
-        }
-        fields.update(overrides)
-        return ParticipantDetails(**fields)  # type: ignore[arg-type]
+            languages=languages,
+            disability_answers=disability,
+        )
+        return replace(details, **overrides)
 
     def person(self, *, registered_on: datetime.date) -> GeneratedPerson:
         details = self.details(registered_on=registered_on)

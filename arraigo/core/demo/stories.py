@@ -11,6 +11,7 @@ import datetime
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -141,10 +142,10 @@ class Story:
             return self.caseworker
         return self.psychosocial if roll < 0.87 else self.manager
 
-    def register(self, at: datetime.datetime, **details: object) -> Participant:
+    def register(self, at: datetime.datetime, **details: Any) -> Participant:
         """Register one person, with documents; retried with new numbers if one is taken."""
         by = self.registrar()
-        person_details = self.maker.details(registered_on=timezone.localdate(at), **details)  # type: ignore[arg-type]
+        person_details = self.maker.details(registered_on=timezone.localdate(at), **details)
         for _attempt in range(5):
             documents = self.maker.documents(person_details.nationality)
             try:
@@ -189,7 +190,7 @@ class Story:
             at=at,
         )
 
-    def household(self, head: Participant, at: datetime.datetime, budget: int) -> list:
+    def household(self, head: Participant, at: datetime.datetime, budget: int) -> list[Participant]:
         """Make *head* the head of a household; register up to *budget* of its members."""
         rng = self.rng
         size = rng.choice((2, 3, 3, 4, 4, 5, 6, 7))
@@ -197,7 +198,7 @@ class Story:
         people.household_set(
             participant=head, by=self.caseworker, at=at, size=size, dependants=dependants
         )
-        members = []
+        members: list[Participant] = []
         if budget <= 0 or rng.random() > 0.45:
             return members
         migrant = head.population_type in (PopulationType.MIGRANT, PopulationType.REFUGEE)

@@ -87,7 +87,7 @@ RESTRICTED_NOTES = (
     "Refiere amenazas en su comunidad de origen; se activa protocolo de protección.",
 )
 
-REFERRAL_REASONS = {
+REFERRAL_REASONS: dict[str, str] = {
     Service.Category.HEALTH: "Necesita atención médica; sin afiliación al servicio de salud.",
     Service.Category.PSYCHOLOGICAL: "Requiere acompañamiento psicológico tras el retorno.",
     Service.Category.LEGAL: "Necesita asesoría legal para trámites familiares y documentos.",
