@@ -121,15 +121,8 @@ def _not_before_opening(value: datetime.date, *, case: Case, field_name: str) ->
 
 
 def _activate(*, case: Case, by: User, at: datetime.datetime) -> None:
-    before = audit.snapshot(case)
-    case.status = Case.Status.ACTIVE
-    case.save(update_fields=["status", "updated_at"])
-    audit.record(
-        actor=by,
-        action="case.activated",
-        target=case,
-        at=at,
-        changes=audit.changes_between(before, case),
+    audit.save_fields(
+        case, {"status": Case.Status.ACTIVE}, actor=by, action="case.activated", at=at
     )
 
 
@@ -204,9 +197,7 @@ def case_open(
         ) from error
     if not Enrolment.objects.filter(participant=participant, programme=programme).exists():
         participant_enrol(participant=participant, programme=programme, by=by, at=at)
-    audit.record(
-        actor=by, action="case.opened", target=case, at=at, changes=audit.changes_between({}, case)
-    )
+    audit.record_created(actor=by, action="case.opened", target=case, at=at)
     return case
 
 
@@ -248,15 +239,12 @@ def case_assign(*, case: Case, caseworker: User | None, by: User, at: datetime.d
             organisation_id=case.organisation_id,
             field_name="assigned_to",
         )
-    before = audit.snapshot(case)
-    case.assigned_to = caseworker
-    case.save(update_fields=["assigned_to", "updated_at"])
-    audit.record(
+    audit.save_fields(
+        case,
+        {"assigned_to": caseworker},
         actor=by,
         action="case.assigned" if caseworker is not None else "case.unassigned",
-        target=case,
         at=at,
-        changes=audit.changes_between(before, case),
     )
     return case
 
@@ -276,17 +264,12 @@ def case_close(
         raise ValidationError({"closure_reason": _("Choose why the case is closed.")})
     _not_in_future(closed_on, at=at, field_name="closed_on")
     _not_before_opening(closed_on, case=case, field_name="closed_on")
-    before = audit.snapshot(case)
-    case.status = Case.Status.CLOSED
-    case.closure_reason = reason
-    case.closed_on = closed_on
-    case.save(update_fields=["status", "closure_reason", "closed_on", "updated_at"])
-    audit.record(
+    audit.save_fields(
+        case,
+        {"status": Case.Status.CLOSED, "closure_reason": reason, "closed_on": closed_on},
         actor=by,
         action="case.closed",
-        target=case,
         at=at,
-        changes=audit.changes_between(before, case),
     )
     return case
 
@@ -299,18 +282,17 @@ def case_reopen(*, case: Case, by: User, at: datetime.datetime) -> Case:
     """
     if case.status != Case.Status.CLOSED:
         raise CaseNotClosed(_("Only a closed case can be reopened."))
-    before = audit.snapshot(case)
     has_plan = PlanAction.objects.filter(case=case).exists()
-    case.status = Case.Status.ACTIVE if has_plan else Case.Status.OPEN
-    case.closure_reason = ""
-    case.closed_on = None
-    case.save(update_fields=["status", "closure_reason", "closed_on", "updated_at"])
-    audit.record(
+    audit.save_fields(
+        case,
+        {
+            "status": Case.Status.ACTIVE if has_plan else Case.Status.OPEN,
+            "closure_reason": "",
+            "closed_on": None,
+        },
         actor=by,
         action="case.reopened",
-        target=case,
         at=at,
-        changes=audit.changes_between(before, case),
     )
     return case
 
@@ -371,13 +353,7 @@ def needs_assessment_record(
         psychosocial_notes=details.psychosocial_notes.strip(),
     )
     assessment.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="needs_assessment.recorded",
-        target=assessment,
-        at=at,
-        changes=audit.changes_between({}, assessment),
-    )
+    audit.record_created(actor=by, action="needs_assessment.recorded", target=assessment, at=at)
     return assessment
 
 
@@ -405,12 +381,8 @@ def _thresholds(
         thresholds = VulnerabilityThresholds.objects.create(
             programme=programme, medium_from=DEFAULT_MEDIUM_FROM, high_from=DEFAULT_HIGH_FROM
         )
-        audit.record(
-            actor=by,
-            action="vulnerability_thresholds.created",
-            target=thresholds,
-            at=at,
-            changes=audit.changes_between({}, thresholds),
+        audit.record_created(
+            actor=by, action="vulnerability_thresholds.created", target=thresholds, at=at
         )
     return thresholds
 
@@ -430,12 +402,8 @@ def vulnerability_criteria_ensure_defaults(
         return 0
     for criterion in default_criteria(programme):
         criterion.save(force_insert=True)
-        audit.record(
-            actor=by,
-            action="vulnerability_criterion.added",
-            target=criterion,
-            at=at,
-            changes=audit.changes_between({}, criterion),
+        audit.record_created(
+            actor=by, action="vulnerability_criterion.added", target=criterion, at=at
         )
     return programme.vulnerability_criteria.count()
 
@@ -513,12 +481,8 @@ def vulnerability_criteria_save(
                 order=row.order,
                 is_active=row.is_active,
             )
-            audit.record(
-                actor=by,
-                action="vulnerability_criterion.added",
-                target=criterion,
-                at=at,
-                changes=audit.changes_between({}, criterion),
+            audit.record_created(
+                actor=by, action="vulnerability_criterion.added", target=criterion, at=at
             )
         else:
             before = audit.snapshot(criterion)
@@ -594,12 +558,8 @@ def vulnerability_screening_record(
         level=thresholds.level_of(score),
     )
     screening.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="vulnerability_screening.recorded",
-        target=screening,
-        at=at,
-        changes=audit.changes_between({}, screening),
+    audit.record_created(
+        actor=by, action="vulnerability_screening.recorded", target=screening, at=at
     )
     return screening
 
@@ -635,13 +595,7 @@ def plan_goal_add(
         added_by=by,
     )
     goal.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="plan_goal.added",
-        target=goal,
-        at=at,
-        changes=audit.changes_between({}, goal),
-    )
+    audit.record_created(actor=by, action="plan_goal.added", target=goal, at=at)
     return goal
 
 
@@ -682,13 +636,7 @@ def plan_action_add(
         added_by=by,
     )
     action.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="plan_action.added",
-        target=action,
-        at=at,
-        changes=audit.changes_between({}, action),
-    )
+    audit.record_created(actor=by, action="plan_action.added", target=action, at=at)
     if case.status == Case.Status.OPEN:
         _activate(case=case, by=by, at=at)
     return action
@@ -755,16 +703,15 @@ def plan_action_set_status(
         raise PlanActionUnchanged(
             _("This action is already “%(status)s”.") % {"status": PlanAction.Status(status).label}
         )
-    before = audit.snapshot(action)
-    action.status = status
-    action.completed_on = at.date() if status == PlanAction.Status.DONE else None
-    action.save(update_fields=["status", "completed_on", "updated_at"])
-    audit.record(
+    audit.save_fields(
+        action,
+        {
+            "status": status,
+            "completed_on": at.date() if status == PlanAction.Status.DONE else None,
+        },
         actor=by,
         action=STATUS_ACTIONS[PlanAction.Status(status)],
-        target=action,
         at=at,
-        changes=audit.changes_between(before, action),
     )
     return action
 
@@ -799,13 +746,7 @@ def case_note_add(
         )
     note = CaseNote(case=case, sensitivity=sensitivity, body=text, written_by=by, written_at=at)
     note.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="case_note.added",
-        target=note,
-        at=at,
-        changes=audit.changes_between({}, note),
-    )
+    audit.record_created(actor=by, action="case_note.added", target=note, at=at)
     return note
 
 

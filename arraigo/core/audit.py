@@ -1,8 +1,9 @@
 """The audit log: every write, every read of SENSITIVE data and every export is recorded here.
 
-Services call ``record`` inside their transaction, so the event exists exactly when the change
-does. A model tells the log which person and case an event concerns by defining
-``audit_scope()``; the case timeline and "who touched this person's data" both read from it.
+Services call ``record`` (or ``record_created``, or ``save_fields`` for a change of a few
+fields) inside their transaction, so the event exists exactly when the change does. A model
+tells the log which person and case an event concerns by defining ``audit_scope()``; the case
+timeline and "who touched this person's data" both read from it.
 """
 
 import datetime
@@ -121,6 +122,33 @@ def record(
     event = _event(actor=actor, action=action, target=target, at=at, kind=kind, changes=changes)
     event.save(force_insert=True)
     return event
+
+
+def record_created(
+    *, actor: Any, action: str, target: models.Model, at: datetime.datetime
+) -> AuditEvent:
+    """Write the event of *target*'s creation, listing every field it was given a value."""
+    return record(
+        actor=actor, action=action, target=target, at=at, changes=changes_between({}, target)
+    )
+
+
+def save_fields(
+    target: models.Model,
+    values: dict[str, Any],
+    *,
+    actor: Any,
+    action: str,
+    at: datetime.datetime,
+) -> AuditEvent:
+    """Set *values* on *target*, save those fields alone and record the change as *action*."""
+    before = snapshot(target)
+    for name, value in values.items():
+        setattr(target, name, value)
+    target.save(update_fields=[*values, "updated_at"])
+    return record(
+        actor=actor, action=action, target=target, at=at, changes=changes_between(before, target)
+    )
 
 
 def record_reads(

@@ -190,13 +190,7 @@ def _add_document(
             _("This document is already registered to a person in your organisation."),
             number_normalized=normal,
         ) from error
-    audit.record(
-        actor=by,
-        action="identity_document.added",
-        target=document,
-        at=at,
-        changes=audit.changes_between({}, document),
-    )
+    audit.record_created(actor=by, action="identity_document.added", target=document, at=at)
     return document
 
 
@@ -209,13 +203,7 @@ def _enrol(
         defaults={"enrolled_on": at.date()},
     )
     if created:
-        audit.record(
-            actor=by,
-            action="participant.enrolled",
-            target=enrolment,
-            at=at,
-            changes=audit.changes_between({}, enrolment),
-        )
+        audit.record_created(actor=by, action="participant.enrolled", target=enrolment, at=at)
     return enrolment
 
 
@@ -250,13 +238,7 @@ def participant_register(
     )
     participant.full_clean(exclude=["reference"], validate_constraints=False)
     participant.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="participant.registered",
-        target=participant,
-        at=at,
-        changes=audit.changes_between({}, participant),
-    )
+    audit.record_created(actor=by, action="participant.registered", target=participant, at=at)
     _index_name(participant)
     for document in documents:
         _add_document(participant=participant, details=document, by=by, at=at)
@@ -343,13 +325,7 @@ def _household_create(
     head.household = household
     head.relationship_to_head = Relationship.HEAD
     head.save(update_fields=["household", "relationship_to_head", "updated_at"])
-    audit.record(
-        actor=by,
-        action="household.created",
-        target=household,
-        at=at,
-        changes=audit.changes_between({}, household),
-    )
+    audit.record_created(actor=by, action="household.created", target=household, at=at)
     return household
 
 
@@ -384,16 +360,12 @@ def household_set(
             raise ValidationError(
                 {"relationship": _("Say how this person is related to the head of household.")}
             )
-        before = audit.snapshot(participant)
-        participant.household = household
-        participant.relationship_to_head = relationship
-        participant.save(update_fields=["household", "relationship_to_head", "updated_at"])
-        audit.record(
+        audit.save_fields(
+            participant,
+            {"household": household, "relationship_to_head": relationship},
             actor=by,
             action="participant.household_joined",
-            target=participant,
             at=at,
-            changes=audit.changes_between(before, participant),
         )
     if dependants >= size:
         raise ValidationError(
@@ -463,16 +435,7 @@ def consent_withdraw(
             _("The withdrawal date must be between the day it was given and today."),
             field="withdrawn_on",
         )
-    before = audit.snapshot(consent)
-    consent.withdrawn_on = on
-    consent.save(update_fields=["withdrawn_on", "updated_at"])
-    audit.record(
-        actor=by,
-        action="consent.withdrawn",
-        target=consent,
-        at=at,
-        changes=audit.changes_between(before, consent),
-    )
+    audit.save_fields(consent, {"withdrawn_on": on}, actor=by, action="consent.withdrawn", at=at)
     return consent
 
 

@@ -155,13 +155,7 @@ def provider_create(
         )
         organisation.full_clean(exclude=["reference_prefix"])
         organisation.save(force_insert=True)
-        audit.record(
-            actor=by,
-            action="organisation.created",
-            target=organisation,
-            at=at,
-            changes=audit.changes_between({}, organisation),
-        )
+        audit.record_created(actor=by, action="organisation.created", target=organisation, at=at)
     provider.organisation = organisation
     provider.save(force_insert=True)
     changes = audit.changes_between({}, provider)
@@ -207,13 +201,7 @@ def service_add(
     _apply(service, details)
     service.full_clean(exclude=["provider"])
     service.save(force_insert=True)
-    audit.record(
-        actor=by,
-        action="service.added",
-        target=service,
-        at=at,
-        changes=audit.changes_between({}, service),
-    )
+    audit.record_created(actor=by, action="service.added", target=service, at=at)
     return service
 
 
@@ -256,18 +244,6 @@ def _check_addressed_to(referral: Referral, by: User) -> None:
         raise ReferralNotAddressedToYou(
             _("This referral was sent to another organisation; only it can answer.")
         )
-
-
-def _record(
-    referral: Referral, before: dict, *, action: str, by: User, at: datetime.datetime
-) -> None:
-    audit.record(
-        actor=by,
-        action=action,
-        target=referral,
-        at=at,
-        changes=audit.changes_between(before, referral),
-    )
 
 
 @transaction.atomic
@@ -353,7 +329,7 @@ def referral_send(
         year=today.year,
     )
     referral.save(force_insert=True)
-    _record(referral, {}, action="referral.sent", by=by, at=at)
+    audit.record_created(actor=by, action="referral.sent", target=referral, at=at)
     return referral
 
 
@@ -389,22 +365,19 @@ def referral_accept(
         raise ValidationError(
             {"follow_up_on": _("Choose a follow-up date between today and a year from now.")}
         )
-    before = audit.snapshot(referral)
-    referral.status = Referral.Status.ACCEPTED
-    referral.responded_at, referral.responded_by = at, by
-    referral.follow_up_on = follow_up_on
-    referral.answer_note = note.strip()
-    referral.save(
-        update_fields=[
-            "status",
-            "responded_at",
-            "responded_by",
-            "follow_up_on",
-            "answer_note",
-            "updated_at",
-        ]
+    audit.save_fields(
+        referral,
+        {
+            "status": Referral.Status.ACCEPTED,
+            "responded_at": at,
+            "responded_by": by,
+            "follow_up_on": follow_up_on,
+            "answer_note": note.strip(),
+        },
+        actor=by,
+        action="referral.accepted",
+        at=at,
     )
-    _record(referral, before, action="referral.accepted", by=by, at=at)
     return referral
 
 
@@ -429,22 +402,19 @@ def referral_decline(
         raise ValidationError({"decline_reason": _("Say why you cannot take this referral.")})
     if reason == Referral.DeclineReason.OTHER:
         note = _required(note, field="note", message=_("Explain the reason in the note."))
-    before = audit.snapshot(referral)
-    referral.status = Referral.Status.DECLINED
-    referral.responded_at, referral.responded_by = at, by
-    referral.decline_reason = reason
-    referral.answer_note = note.strip()
-    referral.save(
-        update_fields=[
-            "status",
-            "responded_at",
-            "responded_by",
-            "decline_reason",
-            "answer_note",
-            "updated_at",
-        ]
+    audit.save_fields(
+        referral,
+        {
+            "status": Referral.Status.DECLINED,
+            "responded_at": at,
+            "responded_by": by,
+            "decline_reason": reason,
+            "answer_note": note.strip(),
+        },
+        actor=by,
+        action="referral.declined",
+        at=at,
     )
-    _record(referral, before, action="referral.declined", by=by, at=at)
     return referral
 
 
@@ -472,21 +442,19 @@ def referral_complete(
     if outcome not in Referral.Outcome.values:
         raise ValidationError({"outcome": _("Say whether the person received the service.")})
     note = _required(note, field="note", message=_("Say briefly what was done."))
-    before = audit.snapshot(referral)
-    referral.status = Referral.Status.COMPLETED
-    referral.completed_at, referral.completed_by = at, by
-    referral.outcome, referral.outcome_note = outcome, note
-    referral.save(
-        update_fields=[
-            "status",
-            "completed_at",
-            "completed_by",
-            "outcome",
-            "outcome_note",
-            "updated_at",
-        ]
+    audit.save_fields(
+        referral,
+        {
+            "status": Referral.Status.COMPLETED,
+            "completed_at": at,
+            "completed_by": by,
+            "outcome": outcome,
+            "outcome_note": note,
+        },
+        actor=by,
+        action="referral.completed",
+        at=at,
     )
-    _record(referral, before, action="referral.completed", by=by, at=at)
     return referral
 
 
@@ -509,14 +477,18 @@ def referral_cancel(*, referral: Referral, note: str, by: User, at: datetime.dat
     note = _required(
         note, field="note", message=_("Say why, so the provider knows to stop working on it.")
     )
-    before = audit.snapshot(referral)
-    referral.status = Referral.Status.CANCELLED
-    referral.cancelled_at, referral.cancelled_by = at, by
-    referral.cancellation_note = note
-    referral.save(
-        update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_note", "updated_at"]
+    audit.save_fields(
+        referral,
+        {
+            "status": Referral.Status.CANCELLED,
+            "cancelled_at": at,
+            "cancelled_by": by,
+            "cancellation_note": note,
+        },
+        actor=by,
+        action="referral.cancelled",
+        at=at,
     )
-    _record(referral, before, action="referral.cancelled", by=by, at=at)
     return referral
 
 

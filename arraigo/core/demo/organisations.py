@@ -485,13 +485,7 @@ def build_country(
     )
     organisation.full_clean()
     organisation.save(force_insert=True)
-    audit.record(
-        actor=None,
-        action="organisation.created",
-        target=organisation,
-        at=at,
-        changes=audit.changes_between({}, organisation),
-    )
+    audit.record_created(actor=None, action="organisation.created", target=organisation, at=at)
 
     def member(email: str, role: str, org: Organisation, programmes: list[Programme]) -> User:
         # The service checks password strength; the demo's published password is set after.
