@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -26,7 +26,8 @@ from arraigo.cases.models import Case
 from arraigo.cases.permissions import access_case, visible_cases
 from arraigo.people.models import Sex
 from arraigo.programmes.permissions import visible_programmes
-from arraigo.referrals import selectors, services
+from arraigo.referrals import actions, selectors, services
+from arraigo.referrals.actions import ReferralAction
 from arraigo.referrals.models import Provider, Referral, ReferralQuerySet, Service
 from arraigo.referrals.permissions import access_referral, visible_providers
 
@@ -417,85 +418,74 @@ class ReferralDetailView(ApiView):
         return Response(ReferralSerializer(_staff_data(referral, whole=True)).data)
 
 
-class ReferralAcceptView(ApiView):
-    """The provider takes the referral on."""
+class ReferralActionView(ApiView):
+    """Base of the four actions on one referral; each answers where the referral then stands."""
 
-    @extend_schema(
+    referral_action: ReferralAction
+    input_serializer: type[serializers.Serializer]
+
+    def post(self, request: Request, pk: Any) -> Response:
+        referral = access_referral(user=self.user, pk=pk, action=self.referral_action.access)
+        data = validated(self.input_serializer, request).validated_data
+        referral = self.referral_action.perform(referral, data, self.user, timezone.now())
+        return Response(_status_data(referral))
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="referrals_accept",
         summary="Accept a referral sent to your organisation (PARTNER)",
         request=AcceptSerializer,
         responses=ReferralStatusSerializer,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        referral = access_referral(user=self.user, pk=pk, action="answer")
-        data = validated(AcceptSerializer, request).validated_data
-        referral = services.referral_accept(
-            referral=referral,
-            follow_up_on=data["follow_up_on"],
-            note=data["note"],
-            by=self.user,
-            at=timezone.now(),
-        )
-        return Response(_status_data(referral))
+)
+class ReferralAcceptView(ReferralActionView):
+    """The provider takes the referral on."""
+
+    referral_action = actions.ACCEPT
+    input_serializer = AcceptSerializer
 
 
-class ReferralDeclineView(ApiView):
-    """The provider cannot take the referral on."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="referrals_decline",
         summary="Decline a referral sent to your organisation, saying why (PARTNER)",
         request=DeclineSerializer,
         responses=ReferralStatusSerializer,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        referral = access_referral(user=self.user, pk=pk, action="answer")
-        data = validated(DeclineSerializer, request).validated_data
-        referral = services.referral_decline(
-            referral=referral,
-            reason=data["decline_reason"],
-            note=data["note"],
-            by=self.user,
-            at=timezone.now(),
-        )
-        return Response(_status_data(referral))
+)
+class ReferralDeclineView(ReferralActionView):
+    """The provider cannot take the referral on."""
+
+    referral_action = actions.DECLINE
+    input_serializer = DeclineSerializer
 
 
-class ReferralCompleteView(ApiView):
-    """The provider reports what came of the referral."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="referrals_complete",
         summary="Report the outcome of an accepted referral (PARTNER)",
         request=CompleteSerializer,
         responses=ReferralStatusSerializer,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        referral = access_referral(user=self.user, pk=pk, action="complete")
-        data = validated(CompleteSerializer, request).validated_data
-        referral = services.referral_complete(
-            referral=referral,
-            outcome=data["outcome"],
-            note=data["note"],
-            by=self.user,
-            at=timezone.now(),
-        )
-        return Response(_status_data(referral))
+)
+class ReferralCompleteView(ReferralActionView):
+    """The provider reports what came of the referral."""
+
+    referral_action = actions.COMPLETE
+    input_serializer = CompleteSerializer
 
 
-class ReferralCancelView(ApiView):
-    """The referring organisation withdraws the referral."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="referrals_cancel",
         summary="Cancel a referral your organisation sent (staff)",
         request=CancelSerializer,
         responses=ReferralStatusSerializer,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        referral = access_referral(user=self.user, pk=pk, action="cancel")
-        data = validated(CancelSerializer, request).validated_data
-        referral = services.referral_cancel(
-            referral=referral, note=data["note"], by=self.user, at=timezone.now()
-        )
-        return Response(_status_data(referral))
+)
+class ReferralCancelView(ReferralActionView):
+    """The referring organisation withdraws the referral."""
+
+    referral_action = actions.CANCEL
+    input_serializer = CancelSerializer

@@ -19,7 +19,8 @@ from arraigo.core.htmx import render_page
 from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.pagination import page_from_request
 from arraigo.programmes.permissions import visible_programmes
-from arraigo.referrals import selectors, services
+from arraigo.referrals import actions, selectors, services
+from arraigo.referrals.actions import ReferralAction
 from arraigo.referrals.forms import (
     AcceptForm,
     CancelForm,
@@ -144,19 +145,17 @@ def referral_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
 def _act(
     request: AuthenticatedRequest,
     pk: object,
-    *,
-    action: str,
+    action: ReferralAction,
     form_class: type[Form],
-    form_name: str,
-    call: Any,
+    *,
     done: str,
 ) -> HttpResponse:
-    """Authorise *action*, validate *form_class*, run *call*; re-show the page on a refusal."""
-    referral = access_referral(user=request.user, pk=pk, action=action)
+    """Authorise *action*, validate *form_class*, perform it; re-show the page on a refusal."""
+    referral = access_referral(user=request.user, pk=pk, action=action.access)
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            call(referral, form.cleaned_data)
+            action.perform(referral, form.cleaned_data, request.user, timezone.now())
         except (ApplicationError, ValidationError) as error:
             form.add_application_error(error)
         else:
@@ -167,7 +166,8 @@ def _act(
         for message in form.non_field_errors():
             messages.error(request, str(message))
         return redirect("referrals:detail", pk=referral.pk)
-    return _detail(request, referral, **{form_name: form})
+    # The page opens the form sent, named after its prefix (accept_form, decline_form…).
+    return _detail(request, referral, **{f"{form.prefix}_form": form})
 
 
 @require_POST
@@ -175,16 +175,8 @@ def referral_accept(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        action="answer",
-        form_class=AcceptForm,
-        form_name="accept_form",
-        call=lambda referral, data: services.referral_accept(
-            referral=referral,
-            follow_up_on=data["follow_up_on"],
-            note=data["note"],
-            by=request.user,
-            at=timezone.now(),
-        ),
+        actions.ACCEPT,
+        AcceptForm,
         done=_("You accepted the referral. The referring organisation can see it."),
     )
 
@@ -194,16 +186,8 @@ def referral_decline(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        action="answer",
-        form_class=DeclineForm,
-        form_name="decline_form",
-        call=lambda referral, data: services.referral_decline(
-            referral=referral,
-            reason=data["decline_reason"],
-            note=data["note"],
-            by=request.user,
-            at=timezone.now(),
-        ),
+        actions.DECLINE,
+        DeclineForm,
         done=_("You declined the referral. The referring organisation can see why."),
     )
 
@@ -213,16 +197,8 @@ def referral_complete(request: AuthenticatedRequest, pk: object) -> HttpResponse
     return _act(
         request,
         pk,
-        action="complete",
-        form_class=CompleteForm,
-        form_name="complete_form",
-        call=lambda referral, data: services.referral_complete(
-            referral=referral,
-            outcome=data["outcome"],
-            note=data["note"],
-            by=request.user,
-            at=timezone.now(),
-        ),
+        actions.COMPLETE,
+        CompleteForm,
         done=_("The referral is completed. Thank you for reporting back."),
     )
 
@@ -232,14 +208,7 @@ def referral_cancel(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        action="cancel",
-        form_class=CancelForm,
-        form_name="cancel_form",
-        call=lambda referral, data: services.referral_cancel(
-            referral=referral,
-            note=data["note"],
-            by=request.user,
-            at=timezone.now(),
-        ),
+        actions.CANCEL,
+        CancelForm,
         done=_("The referral was cancelled; the provider can see why."),
     )
