@@ -112,18 +112,18 @@ class ListView(ApiView):
         queryset: QuerySet[Any],
         serializer_class: type[serializers.BaseSerializer],
         *,
-        prepare: Callable[[list[Any]], None] | None = None,
-        context: dict[str, Any] | None = None,
+        shape: Callable[[list[Any]], list[Any]] | None = None,
     ) -> Response:
+        """The page of *queryset* the request asks for, serialized with *serializer_class*.
+
+        *shape* turns the page's rows into what the serializer reads, when that is not the rows
+        themselves.
+        """
         paginator = self.pagination_class()
         rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        if prepare is not None:
-            prepare(rows)
-        data = serializer_class(rows, many=True, context=self.context(**(context or {}))).data
+        items = rows if shape is None else shape(rows)
+        data = serializer_class(items, many=True, context={"request": self.request}).data
         return paginator.get_paginated_response(data)
-
-    def context(self, **extra: Any) -> dict[str, Any]:
-        return {"request": self.request, **extra}
 
 
 def validated[T: serializers.Serializer](

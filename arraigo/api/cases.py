@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -464,10 +464,9 @@ class CaseListView(ListView):
             overdue=data["overdue"],
         )
         cases = selectors.case_list(user=self.user, filters=filters, today=timezone.localdate())
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(cases, request, view=self)
-        body = CaseSerializer([_case_data(case) for case in rows], many=True).data
-        return paginator.get_paginated_response(body)
+        return self.paginated(
+            cases, CaseSerializer, shape=lambda rows: [_case_data(case) for case in rows]
+        )
 
     @extend_schema(
         operation_id="cases_open",
@@ -518,33 +517,54 @@ class CaseDetailView(ApiView):
         return Response(CaseDetailSerializer(data).data)
 
 
-class CaseActivateView(ApiView):
-    """Mark an open case as active."""
+class CaseChangeView(ApiView):
+    """Base of the changes of a case's state; each answers with the case as lists show it."""
 
-    @extend_schema(
+    access = "change"  # the action access_case must allow
+    input_serializer: type[serializers.Serializer] | None = None
+
+    def change(self, case: Case, data: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def post(self, request: Request, pk: Any) -> Response:
+        case = access_case(user=self.user, pk=pk, action=self.access)
+        data: Mapping[str, Any] = {}
+        if self.input_serializer is not None:
+            data = validated(self.input_serializer, request, case=case).validated_data
+        self.change(case, data)
+        return Response(_case_summary(self.user, case))
+
+
+@extend_schema_view(
+    post=extend_schema(
         operation_id="cases_activate",
         summary="Mark an open case as active",
         request=None,
         responses=CASE_ACTION_RESPONSES,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        case = access_case(user=self.user, pk=pk, action="change")
+)
+class CaseActivateView(CaseChangeView):
+    """Mark an open case as active."""
+
+    def change(self, case: Case, data: Mapping[str, Any]) -> None:
         case_services.case_activate(case=case, by=self.user, at=timezone.now())
-        return Response(_case_summary(self.user, case))
 
 
-class CaseCloseView(ApiView):
-    """Close a case (programme management)."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="cases_close",
         summary="Close a case, with the reason (ADMIN and MANAGER)",
         request=CaseCloseSerializer,
         responses=CASE_ACTION_RESPONSES,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        case = access_case(user=self.user, pk=pk, action="close")
-        data = validated(CaseCloseSerializer, request).validated_data
+)
+class CaseCloseView(CaseChangeView):
+    """Close a case (programme management)."""
+
+    access = "close"
+    input_serializer = CaseCloseSerializer
+
+    def change(self, case: Case, data: Mapping[str, Any]) -> None:
         case_services.case_close(
             case=case,
             reason=data["closure_reason"],
@@ -552,40 +572,43 @@ class CaseCloseView(ApiView):
             by=self.user,
             at=timezone.now(),
         )
-        return Response(_case_summary(self.user, case))
 
 
-class CaseReopenView(ApiView):
-    """Reopen a closed case (programme management)."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="cases_reopen",
         summary="Reopen a closed case (ADMIN and MANAGER)",
         request=None,
         responses=CASE_ACTION_RESPONSES,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        case = access_case(user=self.user, pk=pk, action="close")
+)
+class CaseReopenView(CaseChangeView):
+    """Reopen a closed case (programme management)."""
+
+    access = "close"
+
+    def change(self, case: Case, data: Mapping[str, Any]) -> None:
         case_services.case_reopen(case=case, by=self.user, at=timezone.now())
-        return Response(_case_summary(self.user, case))
 
 
-class CaseAssignView(ApiView):
-    """Give a case to a caseworker, or to nobody."""
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         operation_id="cases_assign",
         summary="Assign the case to a staff member of its programme (ADMIN and MANAGER)",
         request=CaseAssignSerializer,
         responses=CASE_ACTION_RESPONSES,
     )
-    def post(self, request: Request, pk: Any) -> Response:
-        case = access_case(user=self.user, pk=pk, action="assign")
-        data = validated(CaseAssignSerializer, request, case=case).validated_data
+)
+class CaseAssignView(CaseChangeView):
+    """Give a case to a caseworker, or to nobody."""
+
+    access = "assign"
+    input_serializer = CaseAssignSerializer
+
+    def change(self, case: Case, data: Mapping[str, Any]) -> None:
         case_services.case_assign(
             case=case, caseworker=data["assigned_to"], by=self.user, at=timezone.now()
         )
-        return Response(_case_summary(self.user, case))
 
 
 class CaseGoalsView(ApiView):
@@ -712,13 +735,13 @@ class CaseNotesView(ListView):
     def get(self, request: Request, pk: Any) -> Response:
         case = access_case(user=self.user, pk=pk)
         notes = visible_notes(self.user, case).select_related("written_by", "case")
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(notes, request, view=self)
-        # Every note body is SENSITIVE: each one shown is recorded, restricted or not.
-        _record_reads(self.user, rows)
-        return paginator.get_paginated_response(
-            NoteSerializer([_note_data(note) for note in rows], many=True).data
-        )
+
+        def shown(rows: list[CaseNote]) -> list[dict[str, Any]]:
+            # Every note body is SENSITIVE: each one shown is recorded, restricted or not.
+            _record_reads(self.user, rows)
+            return [_note_data(note) for note in rows]
+
+        return self.paginated(notes, NoteSerializer, shape=shown)
 
     @extend_schema(
         operation_id="cases_notes_add",
@@ -831,10 +854,4 @@ class CaseTimelineView(ListView):
     def get(self, request: Request, pk: Any) -> Response:
         case = access_case(user=self.user, pk=pk)
         events = selectors.case_timeline(user=self.user, case=case)
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(events, request, view=self)
-        entries = [
-            {"at": e.at, "sentence": e.sentence, "detail": e.detail, "action": e.action}
-            for e in describe(rows)
-        ]
-        return paginator.get_paginated_response(TimelineEntrySerializer(entries, many=True).data)
+        return self.paginated(events, TimelineEntrySerializer, shape=describe)

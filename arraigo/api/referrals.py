@@ -355,17 +355,17 @@ class ReferralListView(ListView):
             referrals = referrals.filter(case__programme=data["programme"])
         if data.get("case"):
             referrals = referrals.filter(case=data["case"])
-        paginator = self.pagination_class()
-        rows = paginator.paginate_queryset(referrals, request, view=self)
         if _is_partner(self.user):
-            body = PartnerReferralListItemSerializer(
-                [_partner_data(r, with_reason=False) for r in rows], many=True
-            ).data
-        else:
-            body = ReferralListItemSerializer(
-                [_staff_data(r, whole=False) for r in rows], many=True
-            ).data
-        return paginator.get_paginated_response(body)
+            return self.paginated(
+                referrals,
+                PartnerReferralListItemSerializer,
+                shape=lambda rows: [_partner_data(r, with_reason=False) for r in rows],
+            )
+        return self.paginated(
+            referrals,
+            ReferralListItemSerializer,
+            shape=lambda rows: [_staff_data(r, whole=False) for r in rows],
+        )
 
     @extend_schema(
         operation_id="referrals_send",
