@@ -564,8 +564,13 @@ def _section_response(
     return render_page(request, "cases/detail.html", context, partial=section)
 
 
-def _plan_response(request: AuthenticatedRequest, case: Case, **kwargs: Any) -> HttpResponse:
-    return _section_response(request, case, "plan", **kwargs)
+def _saved(request: AuthenticatedRequest, case: Case, section: str, done: str) -> HttpResponse:
+    """After a form of *section* was saved: htmx gets the section rebuilt, announcing *done*;
+    any other request goes back to that section of the page, with *done* shown there."""
+    if request.htmx:
+        return _section_response(request, case, section, announcement=done)
+    messages.success(request, done)
+    return _back_to(case, section)
 
 
 @require_POST
@@ -584,11 +589,8 @@ def goal_add(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         except (ApplicationError, ValidationError) as error:
             form.add_application_error(error)
         else:
-            if request.htmx:
-                return _plan_response(request, case, announcement=_("The goal was added."))
-            messages.success(request, _("The goal was added."))
-            return _back_to(case, "plan")
-    return _plan_response(request, case, goal_form=form)
+            return _saved(request, case, "plan", _("The goal was added."))
+    return _section_response(request, case, "plan", goal_form=form)
 
 
 @require_POST
@@ -609,11 +611,8 @@ def action_add(request: AuthenticatedRequest, pk: object, goal_pk: object) -> Ht
         except (ApplicationError, ValidationError) as error:
             form.add_application_error(error)
         else:
-            if request.htmx:
-                return _plan_response(request, case, announcement=_("The action was added."))
-            messages.success(request, _("The action was added."))
-            return _back_to(case, "plan")
-    return _plan_response(request, case, failed_action_form=(goal, form))
+            return _saved(request, case, "plan", _("The action was added."))
+    return _section_response(request, case, "plan", failed_action_form=(goal, form))
 
 
 @require_POST
@@ -652,7 +651,7 @@ def action_status(request: AuthenticatedRequest, pk: object, action_pk: object) 
                 },
                 partial="actions",
             )
-        return _plan_response(request, case, announcement=message or done)
+        return _section_response(request, case, "plan", announcement=message or done)
     if message:
         messages.error(request, message)
     else:
@@ -722,12 +721,7 @@ def note_add(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         except (ApplicationError, ValidationError) as error:
             form.add_application_error(error)
         else:
-            if request.htmx:
-                return _section_response(
-                    request, case, "notes", announcement=_("The note was added.")
-                )
-            messages.success(request, _("The note was added."))
-            return _back_to(case, "notes")
+            return _saved(request, case, "notes", _("The note was added."))
     return _section_response(request, case, "notes", note_form=form)
 
 
