@@ -187,27 +187,10 @@ class ParticipantInputSerializer(serializers.Serializer):
             for domain, answer in (data["disability_answers"] or {}).items()
             if answer is not None
         }
-        return services.ParticipantDetails(
-            given_names=data["given_names"].strip(),
-            first_surname=data["first_surname"].strip(),
-            second_surname=data["second_surname"].strip(),
-            sex=data["sex"],
-            gender_identity=data["gender_identity"],
+        return services.details_from_input(
+            data,
             birth_date=birth_date,
             birth_date_is_estimated=estimated,
-            nationality=data["nationality"],
-            phone=data["phone"],
-            email=data["email"],
-            country=data["country"],
-            department=data["department"],
-            municipality=data["municipality"],
-            district=data["district"],
-            address=data["address"].strip(),
-            population_type=data["population_type"],
-            returned_on=data["returned_on"],
-            returned_from=data["returned_from"],
-            return_kind=data["return_kind"],
-            education_level=data["education_level"],
             occupation=data["occupation"],
             languages=list(dict.fromkeys(data["languages"])),
             disability_answers=answers or None,

@@ -31,6 +31,7 @@ from arraigo.people.services import (
     DocumentDetails,
     ParticipantDetails,
     birth_date_from_age,
+    details_from_input,
 )
 from arraigo.programmes.models import Programme
 
@@ -175,31 +176,13 @@ class ParticipantForm(Form):
         today = timezone.localdate()
         estimated = not data["birth_date"]
         answers = {name.removeprefix("wg_"): data[name] for name in self.wg_fields if data[name]}
-        occupation = Occupation.objects.filter(code=data["occupation"]).first()
-        return ParticipantDetails(
-            given_names=data["given_names"].strip(),
-            first_surname=data["first_surname"].strip(),
-            second_surname=data["second_surname"].strip(),
-            sex=data["sex"],
-            gender_identity=data["gender_identity"],
+        return details_from_input(
+            data,
             birth_date=(
                 birth_date_from_age(age=data["age"], on=today) if estimated else data["birth_date"]
             ),
             birth_date_is_estimated=estimated,
-            nationality=data["nationality"],
-            phone=data["phone"],
-            email=data["email"],
-            country=data["country"],
-            department=data["department"],
-            municipality=data["municipality"],
-            district=data["district"],
-            address=data["address"].strip(),
-            population_type=data["population_type"],
-            returned_on=data["returned_on"],
-            returned_from=data["returned_from"],
-            return_kind=data["return_kind"],
-            education_level=data["education_level"],
-            occupation=occupation,
+            occupation=Occupation.objects.filter(code=data["occupation"]).first(),
             languages=list(data["languages"]),
             disability_answers=answers or None,
         )

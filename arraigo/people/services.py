@@ -1,7 +1,7 @@
 """Writes to the registry. Every function validates, saves and audits in one transaction."""
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, cast
@@ -81,6 +81,47 @@ class ParticipantDetails:
     occupation: Occupation | None = None
     languages: list[str] = field(default_factory=list)
     disability_answers: dict[str, int] | None = None
+
+
+def details_from_input(
+    data: Mapping[str, Any],
+    *,
+    birth_date: datetime.date,
+    birth_date_is_estimated: bool,
+    occupation: Occupation | None,
+    languages: list[str],
+    disability_answers: dict[str, int] | None,
+) -> ParticipantDetails:
+    """The details a form or a serializer cleaned into *data*, names and address trimmed.
+
+    The fields each of them reads its own way (a date of birth or an age, an occupation code or
+    record, languages, functioning answers) are passed worked out.
+    """
+    return ParticipantDetails(
+        given_names=data["given_names"].strip(),
+        first_surname=data["first_surname"].strip(),
+        second_surname=data["second_surname"].strip(),
+        sex=data["sex"],
+        gender_identity=data["gender_identity"],
+        birth_date=birth_date,
+        birth_date_is_estimated=birth_date_is_estimated,
+        nationality=data["nationality"],
+        phone=data["phone"],
+        email=data["email"],
+        country=data["country"],
+        department=data["department"],
+        municipality=data["municipality"],
+        district=data["district"],
+        address=data["address"].strip(),
+        population_type=data["population_type"],
+        returned_on=data["returned_on"],
+        returned_from=data["returned_from"],
+        return_kind=data["return_kind"],
+        education_level=data["education_level"],
+        occupation=occupation,
+        languages=languages,
+        disability_answers=disability_answers,
+    )
 
 
 @dataclass(frozen=True)
