@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from arraigo.accounts.models import Organisation
 from arraigo.core.forms import DateInput, ModelForm
 from arraigo.programmes.models import Programme
+from arraigo.programmes.services import ProgrammeDetails
 
 
 class ProgrammeForm(ModelForm):
@@ -50,3 +51,18 @@ class ProgrammeForm(ModelForm):
         self.field_as("partners", forms.ModelChoiceField).queryset = Organisation.objects.filter(
             is_active=True
         ).exclude(pk=organisation.pk)
+
+    def details(self) -> ProgrammeDetails:
+        data = self.cleaned_data
+        return ProgrammeDetails(
+            code=data["code"],
+            name=data["name"],
+            country=data["country"],
+            starts_on=data["starts_on"],
+            description=data["description"],
+            donor=data["donor"],
+            ends_on=data["ends_on"],
+            currency=data["currency"],
+            budget=data["budget"],
+            status=data["status"],
+        )

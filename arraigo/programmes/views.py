@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from arraigo.accounts.models import Role
+from arraigo.accounts.models import Membership, Role
 from arraigo.accounts.permissions import PEOPLE_ROLES, has_role, require_role
 from arraigo.cases.models import Case
 from arraigo.cases.selectors import case_counts
@@ -19,6 +19,7 @@ from arraigo.core.http import AuthenticatedRequest
 from arraigo.people.selectors import enrolment_breakdown
 from arraigo.programmes import services
 from arraigo.programmes.forms import ProgrammeForm
+from arraigo.programmes.models import Programme
 from arraigo.programmes.permissions import access_programme, visible_programmes
 from arraigo.referrals.models import Referral
 from arraigo.referrals.selectors import referral_counts
@@ -58,66 +59,54 @@ def programme_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     )
 
 
-def _details(form: ProgrammeForm) -> services.ProgrammeDetails:
-    data = form.cleaned_data
-    return services.ProgrammeDetails(
-        code=data["code"],
-        name=data["name"],
-        country=data["country"],
-        starts_on=data["starts_on"],
-        description=data["description"],
-        donor=data["donor"],
-        ends_on=data["ends_on"],
-        currency=data["currency"],
-        budget=data["budget"],
-        status=data["status"],
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def programme_new(request: AuthenticatedRequest) -> HttpResponse:
     admin = require_role(request.user, {Role.ADMIN})
-    form = ProgrammeForm(request.POST or None, organisation=admin.organisation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            programme = services.programme_create(
-                organisation=admin.organisation,
-                details=_details(form),
-                partners=list(form.cleaned_data["partners"]),
-                by=request.user,
-                at=timezone.now(),
-            )
-        except ValidationError as error:
-            form.add_application_error(error)
-        else:
-            messages.success(request, _("The programme was created."))
-            return redirect("programmes:detail", pk=programme.pk)
-    return render(request, "programmes/form.html", {"form": form, "programme": None})
+    return _programme_form(request, admin, programme=None)
 
 
 @require_http_methods(["GET", "POST"])
 def programme_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     admin = require_role(request.user, {Role.ADMIN})
     programme = access_programme(user=request.user, pk=pk, action="configure")
-    # The form validates against a copy, so the service still sees the stored values.
+    return _programme_form(request, admin, programme=programme)
+
+
+def _programme_form(
+    request: AuthenticatedRequest, admin: Membership, *, programme: Programme | None
+) -> HttpResponse:
+    """The programme form: a new programme of the ADMIN's organisation, or changes to one."""
     form = ProgrammeForm(
         request.POST or None,
+        # The form validates against a copy, so the service still sees the stored values.
         instance=copy.copy(programme),
-        initial={"partners": list(programme.partners.all())},
+        initial={"partners": list(programme.partners.all())} if programme else None,
         organisation=admin.organisation,
     )
     if request.method == "POST" and form.is_valid():
+        partners = list(form.cleaned_data["partners"])
         try:
-            services.programme_update(
-                programme=programme,
-                details=_details(form),
-                partners=list(form.cleaned_data["partners"]),
-                by=request.user,
-                at=timezone.now(),
-            )
+            if programme is None:
+                saved = services.programme_create(
+                    organisation=admin.organisation,
+                    details=form.details(),
+                    partners=partners,
+                    by=request.user,
+                    at=timezone.now(),
+                )
+                done = _("The programme was created.")
+            else:
+                saved = services.programme_update(
+                    programme=programme,
+                    details=form.details(),
+                    partners=partners,
+                    by=request.user,
+                    at=timezone.now(),
+                )
+                done = _("The changes were saved.")
         except ValidationError as error:
             form.add_application_error(error)
         else:
-            messages.success(request, _("The changes were saved."))
-            return redirect("programmes:detail", pk=programme.pk)
+            messages.success(request, done)
+            return redirect("programmes:detail", pk=saved.pk)
     return render(request, "programmes/form.html", {"form": form, "programme": programme})
