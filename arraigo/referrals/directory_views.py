@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from arraigo.accounts import services as account_services
 from arraigo.accounts.forms import PartnerAccountForm
 from arraigo.accounts.models import Role
 from arraigo.accounts.permissions import CASE_ROLES, require_role
+from arraigo.accounts.views import create_account, set_account_active
 from arraigo.core.errors import ApplicationError
 from arraigo.core.htmx import render_page
 from arraigo.core.http import AuthenticatedRequest
@@ -169,23 +169,14 @@ def partner_account_new(request: AuthenticatedRequest, pk: object) -> HttpRespon
     """An ADMIN gives a member of the provider's staff an account to answer referrals."""
     provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
     form = PartnerAccountForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            account_services.member_create(
-                organisation=provider.organisation,
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                role=Role.PARTNER,
-                password=form.cleaned_data["password"],
-                programmes=[],
-                by=request.user,
-                at=timezone.now(),
-            )
-        except (ApplicationError, ValidationError) as error:
-            form.add_application_error(error)
-        else:
-            messages.success(request, _("The account was created."))
-            return redirect("directory:detail", pk=provider.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and create_account(
+            request, form, organisation=provider.organisation, role=Role.PARTNER, programmes=[]
+        )
+    ):
+        return redirect("directory:detail", pk=provider.pk)
     return render(
         request, "directory/partner_account_form.html", {"form": form, "provider": provider}
     )
@@ -197,12 +188,5 @@ def partner_account_set_active(
 ) -> HttpResponse:
     provider = access_provider(user=request.user, pk=pk, action="manage_accounts")
     member = get_or_404(selectors.partner_accounts(provider=provider), pk=member_pk)
-    active = request.POST.get("active") == "1"
-    account_services.member_set_active(
-        membership=member, active=active, by=request.user, at=timezone.now()
-    )
-    messages.success(
-        request,
-        _("The account can sign in again.") if active else _("The account was deactivated."),
-    )
+    set_account_active(request, member)
     return redirect("directory:detail", pk=provider.pk)
