@@ -19,8 +19,8 @@ from arraigo.core.htmx import render_page
 from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.pagination import page_from_request
 from arraigo.programmes.permissions import visible_programmes
-from arraigo.referrals import actions, selectors, services
-from arraigo.referrals.actions import ReferralAction
+from arraigo.referrals import selectors, services
+from arraigo.referrals.actions import ACCEPT, CANCEL, COMPLETE, DECLINE, ReferralAction
 from arraigo.referrals.forms import (
     AcceptForm,
     CancelForm,
@@ -175,7 +175,7 @@ def referral_accept(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        actions.ACCEPT,
+        ACCEPT,
         AcceptForm,
         done=_("You accepted the referral. The referring organisation can see it."),
     )
@@ -186,7 +186,7 @@ def referral_decline(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        actions.DECLINE,
+        DECLINE,
         DeclineForm,
         done=_("You declined the referral. The referring organisation can see why."),
     )
@@ -197,7 +197,7 @@ def referral_complete(request: AuthenticatedRequest, pk: object) -> HttpResponse
     return _act(
         request,
         pk,
-        actions.COMPLETE,
+        COMPLETE,
         CompleteForm,
         done=_("The referral is completed. Thank you for reporting back."),
     )
@@ -208,7 +208,7 @@ def referral_cancel(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     return _act(
         request,
         pk,
-        actions.CANCEL,
+        CANCEL,
         CancelForm,
         done=_("The referral was cancelled; the provider can see why."),
     )
