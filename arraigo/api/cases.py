@@ -524,6 +524,7 @@ class CaseChangeView(ApiView):
     input_serializer: type[serializers.Serializer] | None = None
 
     def change(self, case: Case, data: Mapping[str, Any]) -> None:
+        """Make the change to *case*, with the validated body as *data*."""
         raise NotImplementedError
 
     def post(self, request: Request, pk: Any) -> Response:

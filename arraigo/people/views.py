@@ -76,6 +76,7 @@ def participant_list(request: AuthenticatedRequest) -> HttpResponse:
         )
         if not request.htmx:
             return redirect(search.url)
+        # htmx searches as the person types: the new results are answered in place.
         request = search_terms.first_page_of(request, search)
     token = request.GET.get("s", "")
     term = search_terms.recall(request, token)
