@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 
-from arraigo.accounts.models import Membership, Organisation, Role, User
+from arraigo.accounts.models import Membership, Role, User
 from arraigo.core.lookups import get_or_404
 
 # Roles that work with named people of their programmes.
@@ -58,11 +58,6 @@ def visible_members(user: User) -> QuerySet[Membership]:
 
 def access_member(*, user: User, pk: object) -> Membership:
     return get_or_404(visible_members(user), pk=pk)
-
-
-def own_organisation(user: User) -> Organisation | None:
-    membership = membership_of(user)
-    return membership.organisation if membership else None
 
 
 def lacks_required_second_factor(user: User | object) -> bool:

@@ -11,7 +11,7 @@ import decimal
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import models
 
@@ -28,12 +28,6 @@ class AuditScope:
     organisation_id: Any = None
     data_subject_id: uuid.UUID | None = None
     case_id: uuid.UUID | None = None
-
-
-class Audited(Protocol):
-    pk: Any
-
-    def audit_scope(self) -> AuditScope: ...
 
 
 def _plain(value: Any) -> Any:

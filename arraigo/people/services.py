@@ -46,10 +46,6 @@ class DocumentAlreadyRegistered(ApplicationError):
         self.number_normalized = number_normalized
 
 
-class NotEnrolled(ApplicationError):
-    """Raised when a participant is used in a programme it is not enrolled in."""
-
-
 class ConsentNotWithdrawable(ApplicationError):
     """Raised when a consent is withdrawn twice or before it was given."""
 

@@ -1,6 +1,8 @@
 """The participant pages, at the request level."""
 
 import datetime
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -238,3 +240,18 @@ def test_login_required_everywhere(client, enrolled):
     response = client.get(reverse("people:detail", args=[enrolled.pk]))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_the_next_link_of_the_page_leads_to_the_next_page(
+    client_as, caseworker, organisation, programme
+):
+    for _ in range(30):
+        EnrolmentFactory(
+            participant=ParticipantFactory(organisation=organisation), programme=programme
+        )
+    client = client_as(caseworker)
+    first = client.get(reverse("people:list"))
+    link = re.search(r'href="([^"]*)" rel="next"', first.content.decode()).group(1)
+    second = client.get(reverse("people:list") + html.unescape(link))
+    assert len(second.context["page"].items) == 5
+    assert not set(first.context["page"].items) & set(second.context["page"].items)

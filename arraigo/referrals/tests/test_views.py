@@ -113,6 +113,10 @@ def test_missing_consent_is_shown_with_a_link_to_record_it(client, world):
 
     participant_url = reverse("people:detail", args=[world.case.participant_id])
     assert "Consent missing" in chosen.content.decode()
+    # The warning names the organisation the data would go to.
+    assert (
+        f"data going to {world.partner_organisation.name} for referrals" in chosen.content.decode()
+    )
     assert refused.status_code == 200
     html = refused.content.decode()
     assert "no consent in force today" in html
