@@ -37,7 +37,7 @@ Array = npt.NDArray[np.int64]
 # Blocks larger than this are not paired in batch: a key shared by so many records (a common
 # name on a placeholder birth date) finds no one in particular; the other keys of those
 # records still pair them.
-MAX_BLOCK = 400
+MAX_BLOCK = 100
 
 
 @dataclass
@@ -54,6 +54,7 @@ class _Parts:
     word_prefix: list[str]
     phone_key: list[str]
     place_key: list[str]
+    address_key: list[str]
     parts: list[KeyPart]
 
 
@@ -108,6 +109,8 @@ def _key_parts(table: Table) -> _Parts:
             for family, when in (("ny", year), ("nd", month_day)):
                 rows = np.flatnonzero(ok & has_birth)
                 parts.append(KeyPart(family, rows, [low[rows], high[rows], when[rows]]))
+            rows = np.flatnonzero(ok)
+            parts.append(KeyPart("nn", rows, [low[rows], high[rows]]))
     words = [given_words[:, 0], surname_words[:, 0], surname_words[:, 1]]
     for index, word in enumerate(words):
         ok = (word != 0) & has_birth
@@ -115,9 +118,31 @@ def _key_parts(table: Table) -> _Parts:
             ok &= word != surname_words[:, 0]
         rows = np.flatnonzero(ok)
         parts.append(KeyPart("td", rows, [word[rows], birth[rows]]))
-    place_rows = np.flatnonzero((place != 0) & has_birth)
-    parts.append(KeyPart("pd", place_rows, [place[place_rows], birth[place_rows]]))
-    return _Parts(prefixes.values, phones.values, places.values, parts)
+        rows = np.flatnonzero(
+            (word != 0) & (place != 0) & (index < 2 or word != surname_words[:, 0])
+        )
+        parts.append(KeyPart("pn", rows, [place[rows], word[rows]]))
+    town = municipality_place[table.municipality.codes]
+    for where in (place, town):
+        rows = np.flatnonzero((where != 0) & has_birth & ((where != place) | (where is place)))
+        parts.append(KeyPart("pd", rows, [where[rows], birth[rows]]))
+    addresses = Factoriser()
+    address_of_value = np.asarray(
+        [addresses.code(_address_key(value)) for value in table.address.values],
+        dtype=np.int64,
+    )
+    address = address_of_value[table.address.codes]
+    rows = np.flatnonzero(address != 0)
+    parts.append(KeyPart("a", rows, [address[rows]]))
+    return _Parts(prefixes.values, phones.values, places.values, addresses.values, parts)
+
+
+def _address_key(address: str) -> str:
+    """The numbers of an address and its first two words: a house, whatever the spelling."""
+    words = address.split()
+    numbers = sorted(word for word in words if word.isdigit())
+    names = [word for word in words if not word.isdigit() and len(word) > 2][:2]
+    return " ".join(numbers + names) if numbers and names else ""
 
 
 def keys_of_table(table: Table) -> list[set[str]]:
@@ -137,6 +162,12 @@ def keys_of_table(table: Table) -> list[set[str]]:
                 key = f"{part.family}:{words[values[0]]}:{words[values[1]]}:{values[2]}"
             elif part.family == "td":
                 key = f"td:{words[values[0]]}:{values[1]}"
+            elif part.family == "nn":
+                key = f"nn:{words[values[0]]}:{words[values[1]]}"
+            elif part.family == "a":
+                key = f"a:{found.address_key[values[0]]}"
+            elif part.family == "pn":
+                key = f"pn:{places[values[0]]}:{words[values[1]]}"
             else:
                 key = f"pd:{places[values[0]]}:{values[1]}"
             keys[row].add(key)
@@ -193,7 +224,7 @@ def candidate_pairs(
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Every pair of records sharing a key, each pair once, as (a, b) with a < b."""
     found = _key_parts(table)
-    families = {"d": 1, "p": 2, "ny": 3, "nd": 4, "td": 5, "pd": 6}
+    families = {"d": 1, "p": 2, "ny": 3, "nd": 4, "td": 5, "pd": 6, "nn": 7, "pn": 8, "a": 9}
     key_chunks = []
     row_chunks = []
     for part in found.parts:

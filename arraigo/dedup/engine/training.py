@@ -35,6 +35,7 @@ class TrainingSettings:
     em_iterations: int = 60
     em_tolerance: float = 1e-5
     tf_max_values: int = TF_MAX_VALUES
+    mode: str = "random"
 
 
 def _random_pairs(
@@ -79,12 +80,21 @@ def expectation_maximisation(
     names: tuple[str, ...],
     *,
     settings: TrainingSettings,
+    fixed_u: dict[str, list[float]] | None = None,
 ) -> tuple[dict[str, list[float]], dict[str, list[float]], float]:
     """m and u among the candidate pairs, and the share of matches among them."""
     patterns, counts = _patterns(levels)
     m = {name: _normalised_default(name) for name in names}
-    u = _level_frequencies(patterns, names, counts)
-    share = 0.05
+    # Start from pairs that are surely the same person (same document, or same names and
+    # birth date): their share, and the level frequencies of the others as the non-matches'.
+    sure = _surely_same(patterns, names)
+    sure_count = float(counts[sure].sum())
+    share = min(max(sure_count / counts.sum(), 1e-4), 0.9)
+    u = (
+        fixed_u
+        if fixed_u is not None
+        else _level_frequencies(patterns, names, np.where(sure, 0.0, counts))
+    )
     for _ in range(settings.em_iterations):
         log_ratio = np.full(len(patterns), math.log(share / (1 - share)))
         for index, name in enumerate(names):
@@ -94,7 +104,11 @@ def expectation_maximisation(
         matched = posterior * counts
         new_share = float(matched.sum() / counts.sum())
         new_m = _level_frequencies(patterns, names, matched, pseudo=1e-3)
-        new_u = _level_frequencies(patterns, names, counts - matched, pseudo=1e-3)
+        new_u = (
+            fixed_u
+            if fixed_u is not None
+            else _level_frequencies(patterns, names, counts - matched, pseudo=1e-3)
+        )
         change = max(
             abs(new_share - share),
             *(max(abs(x - y) for x, y in zip(new_m[k], m[k], strict=True)) for k in names),
@@ -103,6 +117,18 @@ def expectation_maximisation(
         if change < settings.em_tolerance:
             break
     return m, u, share
+
+
+def _surely_same(patterns: npt.NDArray[np.int8], names: tuple[str, ...]) -> npt.NDArray[np.bool_]:
+    sure = np.zeros(len(patterns), dtype=bool)
+    if "document_number" in names:
+        sure |= patterns[:, names.index("document_number")] == 1
+    if {"given_names", "surnames", "birth_date"} <= set(names):
+        given = patterns[:, names.index("given_names")]
+        surnames = patterns[:, names.index("surnames")]
+        birth = patterns[:, names.index("birth_date")]
+        sure |= (given >= 1) & (given <= 2) & (surnames >= 1) & (surnames <= 2) & (birth == 1)
+    return sure
 
 
 def _normalised_default(name: str) -> list[float]:
@@ -174,15 +200,20 @@ def fit(
         chosen = np.sort(rng.choice(len(a), size=settings.em_pairs, replace=False))
         a, b = a[chosen], b[chosen]
     levels = compare(table, a, b, names)
-    m, _u_candidates, share = expectation_maximisation(levels, names, settings=settings)
+    m, u_candidates, share = expectation_maximisation(
+        levels, names, settings=settings, fixed_u=u_random if settings.mode == "fixed_u" else None
+    )
 
-    all_pairs = n * (n - 1) / 2
-    expected_matches = share * len(pairs[0])
-    prior = min(max(expected_matches / all_pairs, 1e-12), 0.5)
+    if settings.mode == "candidates":
+        u, prior = u_candidates, share
+    else:
+        u = u_random
+        expected_matches = share * len(pairs[0])
+        prior = expected_matches / (n * (n - 1) / 2)
     model = Model(
         m=m,
-        u=u_random,
-        prior=prior,
+        u=u,
+        prior=min(max(prior, 1e-12), 0.5),
         term_frequencies=term_frequencies(table, max_values=settings.tf_max_values),
         trained_on={"records": n, "candidate_pairs": len(pairs[0]), "seed": seed},
     )
