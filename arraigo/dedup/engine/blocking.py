@@ -36,8 +36,11 @@ Array = npt.NDArray[np.int64]
 
 # Blocks larger than this are not paired in batch: a key shared by so many records (a common
 # name on a placeholder birth date) finds no one in particular; the other keys of those
-# records still pair them.
+# records still pair them. Keys without a date or a number (names alone, a place and a name)
+# are useful only while they are rare, so their blocks are cut smaller.
 MAX_BLOCK = 100
+MAX_LOOSE_BLOCK = 20
+LOOSE_FAMILIES = frozenset({"nn", "pn"})
 
 
 @dataclass
@@ -55,6 +58,7 @@ class _Parts:
     phone_key: list[str]
     place_key: list[str]
     address_key: list[str]
+    document_half: list[str]
     parts: list[KeyPart]
 
 
@@ -122,6 +126,33 @@ def _key_parts(table: Table) -> _Parts:
             (word != 0) & (place != 0) & (index < 2 or word != surname_words[:, 0])
         )
         parts.append(KeyPart("pn", rows, [place[rows], word[rows]]))
+    # Given name and surnames with the place: a full name without a date, kept apart by town.
+    third = np.where(surname_words[:, 1] != surname_words[:, 0], surname_words[:, 1], 0)
+    low_s, high_s = np.minimum(surname_words[:, 0], third), np.maximum(surname_words[:, 0], third)
+    for where in (place, municipality_place[table.municipality.codes]):
+        ok = (given_words[:, 0] != 0) & (surname_words[:, 0] != 0) & (where != 0)
+        rows = np.flatnonzero(ok)
+        parts.append(
+            KeyPart("nm", rows, [given_words[rows, 0], low_s[rows], high_s[rows], where[rows]])
+        )
+    # Halves of the document number with the surname's first letters: one wrong or swapped
+    # digit leaves one half intact.
+    halves = Factoriser()
+    for which, cut in ((0, slice(None, 5)), (1, slice(-5, None))):
+        half_of_value = np.asarray(
+            [
+                halves.code(f"{which}{value[cut]}" if len(value) >= 8 else "")
+                for value in table.document.values
+            ],
+            dtype=np.int64,
+        )
+        half = half_of_value[table.document.codes]
+        initial = np.asarray(
+            [prefixes.code(word[:2]) for word in prefixes.values[:]], dtype=np.int64
+        )
+        surname_initial = initial[surname_words[:, 0]]
+        rows = np.flatnonzero((half != 0) & (surname_words[:, 0] != 0))
+        parts.append(KeyPart("dh", rows, [half[rows], surname_initial[rows]]))
     town = municipality_place[table.municipality.codes]
     for where in (place, town):
         rows = np.flatnonzero((where != 0) & has_birth & ((where != place) | (where is place)))
@@ -134,7 +165,9 @@ def _key_parts(table: Table) -> _Parts:
     address = address_of_value[table.address.codes]
     rows = np.flatnonzero(address != 0)
     parts.append(KeyPart("a", rows, [address[rows]]))
-    return _Parts(prefixes.values, phones.values, places.values, addresses.values, parts)
+    return _Parts(
+        prefixes.values, phones.values, places.values, addresses.values, halves.values, parts
+    )
 
 
 def _address_key(address: str) -> str:
@@ -164,6 +197,13 @@ def keys_of_table(table: Table) -> list[set[str]]:
                 key = f"td:{words[values[0]]}:{values[1]}"
             elif part.family == "nn":
                 key = f"nn:{words[values[0]]}:{words[values[1]]}"
+            elif part.family == "nm":
+                key = (
+                    f"nm:{words[values[0]]}:{words[values[1]]}:{words[values[2]]}"
+                    f":{places[values[3]]}"
+                )
+            elif part.family == "dh":
+                key = f"dh:{found.document_half[values[0]]}:{words[values[1]]}"
             elif part.family == "a":
                 key = f"a:{found.address_key[values[0]]}"
             elif part.family == "pn":
@@ -220,24 +260,32 @@ def _pairs_in_blocks(
 
 
 def candidate_pairs(
-    table: Table, *, max_block: int = MAX_BLOCK
+    table: Table, *, max_block: int = MAX_BLOCK, max_loose_block: int = MAX_LOOSE_BLOCK
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Every pair of records sharing a key, each pair once, as (a, b) with a < b."""
     found = _key_parts(table)
-    families = {"d": 1, "p": 2, "ny": 3, "nd": 4, "td": 5, "pd": 6, "nn": 7, "pn": 8, "a": 9}
-    key_chunks = []
-    row_chunks = []
-    for part in found.parts:
-        if len(part.rows):
-            key_chunks.append(_hash(families[part.family], part.components))
-            row_chunks.append(part.rows)
-    if not key_chunks:
-        empty = np.zeros(0, dtype=np.int32)
-        return empty, empty
-    keys = np.concatenate(key_chunks)
-    rows = np.concatenate(row_chunks)
-    del key_chunks, row_chunks
-    chunks = list(_pairs_in_blocks(keys, rows, max_block))
+    families = {
+        "d": 1,
+        "p": 2,
+        "ny": 3,
+        "nd": 4,
+        "td": 5,
+        "pd": 6,
+        "nn": 7,
+        "pn": 8,
+        "a": 9,
+        "nm": 10,
+        "dh": 11,
+    }
+    chunks = []
+    for loose in (False, True):
+        parts = [p for p in found.parts if (p.family in LOOSE_FAMILIES) == loose and len(p.rows)]
+        if not parts:
+            continue
+        keys = np.concatenate([_hash(families[p.family], p.components) for p in parts])
+        rows = np.concatenate([p.rows for p in parts])
+        chunks.extend(_pairs_in_blocks(keys, rows, max_loose_block if loose else max_block))
+        del keys, rows
     if not chunks:
         empty = np.zeros(0, dtype=np.int32)
         return empty, empty
