@@ -59,13 +59,18 @@ class _Parts:
     place_key: list[str]
     address_key: list[str]
     document_half: list[str]
+    initials: list[str]
     parts: list[KeyPart]
 
 
 def _key_parts(table: Table) -> _Parts:
     given_info, surname_info = table.names()
     # Phonetic words cut to KEY_LENGTH, as integer codes (0: no word).
+    # Codes in alphabetical order, so that ordering two words by code orders them as text and
+    # a key is written the same whichever table the record is in.
     prefixes = Factoriser()
+    for prefix in sorted({word[:KEY_LENGTH] for word in table.phonetic_words if word}):
+        prefixes.code(prefix)
     prefix_of_word = np.asarray(
         [prefixes.code(word[:KEY_LENGTH]) for word in table.phonetic_words], dtype=np.int64
     )
@@ -128,7 +133,9 @@ def _key_parts(table: Table) -> _Parts:
         parts.append(KeyPart("pn", rows, [place[rows], word[rows]]))
     # Given name and surnames with the place: a full name without a date, kept apart by town.
     third = np.where(surname_words[:, 1] != surname_words[:, 0], surname_words[:, 1], 0)
-    low_s, high_s = np.minimum(surname_words[:, 0], third), np.maximum(surname_words[:, 0], third)
+    both = third != 0
+    low_s = np.where(both, np.minimum(surname_words[:, 0], third), surname_words[:, 0])
+    high_s = np.where(both, np.maximum(surname_words[:, 0], third), 0)
     for where in (place, municipality_place[table.municipality.codes]):
         ok = (given_words[:, 0] != 0) & (surname_words[:, 0] != 0) & (where != 0)
         rows = np.flatnonzero(ok)
@@ -138,6 +145,10 @@ def _key_parts(table: Table) -> _Parts:
     # Halves of the document number with the surname's first letters: one wrong or swapped
     # digit leaves one half intact.
     halves = Factoriser()
+    initials_of = Factoriser()
+    for prefix in sorted({word[:2] for word in prefixes.values if word}):
+        initials_of.code(prefix)
+    initials = np.asarray([initials_of.code(word[:2]) for word in prefixes.values], dtype=np.int64)
     for which, cut in ((0, slice(None, 5)), (1, slice(-5, None))):
         half_of_value = np.asarray(
             [
@@ -147,15 +158,12 @@ def _key_parts(table: Table) -> _Parts:
             dtype=np.int64,
         )
         half = half_of_value[table.document.codes]
-        initial = np.asarray(
-            [prefixes.code(word[:2]) for word in prefixes.values[:]], dtype=np.int64
-        )
-        surname_initial = initial[surname_words[:, 0]]
-        rows = np.flatnonzero((half != 0) & (surname_words[:, 0] != 0))
+        surname_initial = initials[low_s]
+        rows = np.flatnonzero((half != 0) & (low_s != 0))
         parts.append(KeyPart("dh", rows, [half[rows], surname_initial[rows]]))
     town = municipality_place[table.municipality.codes]
     for where in (place, town):
-        rows = np.flatnonzero((where != 0) & has_birth & ((where != place) | (where is place)))
+        rows = np.flatnonzero((where != 0) & has_birth)
         parts.append(KeyPart("pd", rows, [where[rows], birth[rows]]))
     addresses = Factoriser()
     address_of_value = np.asarray(
@@ -166,7 +174,13 @@ def _key_parts(table: Table) -> _Parts:
     rows = np.flatnonzero(address != 0)
     parts.append(KeyPart("a", rows, [address[rows]]))
     return _Parts(
-        prefixes.values, phones.values, places.values, addresses.values, halves.values, parts
+        prefixes.values,
+        phones.values,
+        places.values,
+        addresses.values,
+        halves.values,
+        initials_of.values,
+        parts,
     )
 
 
@@ -203,7 +217,7 @@ def keys_of_table(table: Table) -> list[set[str]]:
                     f":{places[values[3]]}"
                 )
             elif part.family == "dh":
-                key = f"dh:{found.document_half[values[0]]}:{words[values[1]]}"
+                key = f"dh:{found.document_half[values[0]]}:{found.initials[values[1]]}"
             elif part.family == "a":
                 key = f"a:{found.address_key[values[0]]}"
             elif part.family == "pn":
@@ -277,7 +291,7 @@ def candidate_pairs(
         "nm": 10,
         "dh": 11,
     }
-    chunks = []
+    chunks: list[npt.NDArray[np.int64]] = []
     for loose in (False, True):
         parts = [p for p in found.parts if (p.family in LOOSE_FAMILIES) == loose and len(p.rows)]
         if not parts:
