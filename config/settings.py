@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "arraigo.people",
     "arraigo.cases",
     "arraigo.referrals",
+    "arraigo.learning",
     "arraigo.api",
 ]
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("cases/", include("arraigo.cases.urls")),
     path("referrals/", include("arraigo.referrals.urls")),
     path("directory/", include("arraigo.referrals.directory_urls")),
+    path("courses/", include("arraigo.learning.urls")),
+    path("learn/", include("arraigo.learning.participant_urls")),
     path("api/", include("arraigo.api.urls")),
     path("admin/", admin.site.urls),
 ]
