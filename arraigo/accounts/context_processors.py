@@ -18,15 +18,26 @@ _CASES = ("cases:list", _("Cases"), "folder2-open")
 _REFERRALS = ("referrals:list", _("Referrals"), "send")
 _RECEIVED = ("referrals:list", _("Referrals received"), "inbox")
 _DIRECTORY = ("directory:list", _("Service directory"), "journal-bookmark")
+_COURSES = ("learning:list", _("Courses"), "mortarboard")
 _PROGRAMMES = ("programmes:list", _("Programmes"), "kanban")
 _TEAM = ("accounts:team", _("Team"), "person-badge")
 _AUDIT = ("core:audit", _("Audit log"), "shield-check")
 
 NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
-    Role.ADMIN: (_WORK, _PEOPLE, _CASES, _REFERRALS, _DIRECTORY, _PROGRAMMES, _TEAM, _AUDIT),
-    Role.MANAGER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _DIRECTORY, _PROGRAMMES),
-    Role.CASEWORKER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _DIRECTORY),
-    Role.PSYCHOSOCIAL: (_WORK, _PEOPLE, _CASES, _REFERRALS, _DIRECTORY),
+    Role.ADMIN: (
+        _WORK,
+        _PEOPLE,
+        _CASES,
+        _REFERRALS,
+        _COURSES,
+        _DIRECTORY,
+        _PROGRAMMES,
+        _TEAM,
+        _AUDIT,
+    ),
+    Role.MANAGER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY, _PROGRAMMES),
+    Role.CASEWORKER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY),
+    Role.PSYCHOSOCIAL: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY),
     Role.EVALUATOR: (),
     Role.MONITORING: (_PROGRAMMES,),
     Role.PARTNER: (_RECEIVED,),

@@ -5,11 +5,13 @@ from typing import Any
 from uuid import UUID
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from arraigo.accounts.models import User
+from arraigo.core.errors import ApplicationError
 from arraigo.core.forms import DateInput, Form
 from arraigo.learning.models import (
     DEFAULT_MIN_ATTENDANCE,
@@ -142,6 +144,15 @@ class SessionForm(Form):
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.field_as("facilitator", forms.ModelChoiceField).queryset = staff
+
+    def add_application_error(self, error: ApplicationError | ValidationError) -> None:
+        # The service names the session's fields; the form asks for a day and two times.
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            renamed = {"starts_at": "starts", "ends_at": "ends"}
+            error = ValidationError(
+                {renamed.get(name, name): errors for name, errors in error.error_dict.items()}
+            )
+        super().add_application_error(error)
 
     def details(self) -> SessionDetails:
         data = self.cleaned_data

@@ -21,6 +21,7 @@ from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.core.reference_data import washington_group_answers, washington_group_questions
+from arraigo.learning.selectors import participant_courses
 from arraigo.people import selectors, services
 from arraigo.people.forms import (
     ConsentForm,
@@ -183,6 +184,7 @@ def participant_detail(request: AuthenticatedRequest, pk: object) -> HttpRespons
             for domain, answer in (participant.disability_answers or {}).items()
         ],
         "cases": participant_cases(user=request.user, participant=participant),
+        "course_rows": participant_courses(user=request.user, participant=participant),
         "can_change": can_register_participants(request.user),
     }
     return render(request, "people/detail.html", context)
