@@ -26,7 +26,7 @@ from django.utils import timezone
 from arraigo.accounts.models import Organisation
 from arraigo.dedup.engine import Model, PersonRecord, ScoredPair, blocking_keys, match_one
 from arraigo.dedup.models import FittedModel, SharingAgreement
-from arraigo.dedup.reasons import Reason, reasons
+from arraigo.dedup.reasons import Reason, comparisons_as_json, reasons
 from arraigo.people.blocking import ordered_documents, person_record, stored_key
 from arraigo.people.identifiers import normalise_document_number
 from arraigo.people.models import BlockingKey, IdentityDocument, Participant
@@ -34,8 +34,11 @@ from arraigo.people.models import BlockingKey, IdentityDocument, Participant
 logger = logging.getLogger(__name__)
 
 # A key held by more people than this finds no one in particular (a common name on a common
-# date): like the engine's batch blocking, it is left out, and the person's other keys count.
+# date): as in the engine's batch blocking, it is left out, and the person's other keys count.
+# Keys of names alone, or of a place and a name, find no one in particular sooner.
 MAX_KEY_HOLDERS = 100
+MAX_LOOSE_KEY_HOLDERS = 20
+LOOSE_FAMILIES = frozenset({"nn", "pn"})
 # People compared with the person at most: those sharing the most keys with it.
 MAX_CANDIDATES = 200
 # Matches returned at most.
@@ -57,6 +60,8 @@ class Match:
     participant: Participant | None = None
     reference: str = ""
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    # The engine's comparisons as stored with a pair (own people only).
+    explanation: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
     def same_organisation(self) -> bool:
@@ -150,6 +155,11 @@ def _holders(keys: Sequence[str], organisation_ids: Sequence[Any]) -> list[tuple
     ]
 
 
+def _cap(key: str) -> int:
+    family = key.split(":", 1)[0]
+    return MAX_LOOSE_KEY_HOLDERS if family in LOOSE_FAMILIES else MAX_KEY_HOLDERS
+
+
 def candidate_ids(
     keys: Iterable[str], organisation_ids: Sequence[Any], *, exclude: Iterable[Any] = ()
 ) -> list[tuple[UUID, Any]]:
@@ -160,7 +170,11 @@ def candidate_ids(
         return []
     holders = _holders(wanted, organisation_ids)
     per_key = Counter(number for number, _participant, _organisation in holders)
-    left_out = {number for number, count in per_key.items() if count > MAX_KEY_HOLDERS}
+    left_out = {
+        number
+        for number, count in per_key.items()
+        if count > _cap(wanted[number])
+    }
     excluded = {str(pk) for pk in exclude}
     shared: Counter[tuple[UUID, Any]] = Counter(
         (participant, organisation)
@@ -277,6 +291,7 @@ def possible_duplicates(
                     participant=participant,
                     reference=participant.reference,
                     reasons=tuple(reasons(scored.comparisons, a=record, b=by_id[scored.id_b])),
+                    explanation=tuple(comparisons_as_json(scored.comparisons)),
                 )
             )
         else:

@@ -224,6 +224,20 @@ class Participant(BaseModel):
     )
     # Normalised full name (no accents, lower case), for ranking search results.
     search_name = models.CharField(max_length=300, editable=False)
+    # Set when this record was found to be another registration of the person it points to and
+    # merged into it. The record is kept as it was (a merge deletes nothing and can be undone),
+    # but it leaves lists and search.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+        # Indexed below for the few merged records only.
+        db_index=False,
+    )
 
     data_classification: ClassVar[dict[str, Classification]] = {
         "organisation": PUBLIC,
@@ -258,6 +272,7 @@ class Participant(BaseModel):
         "registered_on": PERSONAL,
         "registered_by": PUBLIC,
         "search_name": PERSONAL,
+        "merged_into": PERSONAL,
     }
 
     class Meta:
@@ -265,6 +280,11 @@ class Participant(BaseModel):
         indexes = [
             models.Index(fields=["organisation", "-id"], name="participant_org_recent"),
             models.Index(fields=["organisation", "phone_national"], name="participant_org_phone"),
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="participant_merged_into",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -313,6 +333,38 @@ class NameKey(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["participant", "key"], name="namekey_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class BlockingKey(models.Model):
+    """One blocking key of a participant: the duplicate check finds its candidates through these.
+
+    Written by ``people.blocking`` with every change to what the keys come from.
+    """
+
+    organisation_id = models.UUIDField()
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)
+
+    data_classification: ClassVar[dict[str, Classification]] = {
+        "id": PUBLIC,
+        "organisation_id": PUBLIC,
+        "participant": PERSONAL,
+        "key": PERSONAL,
+    }
+
+    class Meta:
+        # The participant is in the index so that a check reads the index alone.
+        indexes = [
+            models.Index(
+                fields=["organisation_id", "key", "participant"], name="blockingkey_org_key_person"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "key"], name="blockingkey_unique")
         ]
 
     def __str__(self) -> str:

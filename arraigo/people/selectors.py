@@ -53,7 +53,7 @@ def enrolment_breakdown(*, programme: Programme, hide_small: bool) -> Breakdown:
     """How many people a programme enrols, by population type and sex; small cells hidden."""
     counts = {
         (row["participant__population_type"], row["participant__sex"]): row["n"]
-        for row in Enrolment.objects.filter(programme=programme)
+        for row in Enrolment.objects.filter(programme=programme, participant__merged_into=None)
         .values("participant__population_type", "participant__sex")
         .annotate(n=Count("id"))
     }
@@ -101,7 +101,18 @@ def organisations_for_consent(*, organisation: Organisation) -> QuerySet[Organis
 
 
 def events_about(*, participant: Participant) -> QuerySet[AuditEvent]:
-    """Every audit event about *participant*: changes, reads of sensitive data, exports."""
+    """Every audit event about *participant*: changes, reads of sensitive data, exports.
+
+    The events of the records merged into it (and into those, in turn) are its history too.
+    """
+    subjects = [participant.pk]
+    merged = [participant.pk]
+    while merged:
+        merged = list(
+            Participant.objects.filter(merged_into__in=merged).values_list("pk", flat=True)
+        )
+        subjects.extend(merged)
     return AuditEvent.objects.filter(
-        data_subject_id=participant.pk, organisation_id=participant.organisation_id
+        data_subject_id__in=subjects,
+        organisation_id=participant.organisation_id,
     ).select_related("actor")

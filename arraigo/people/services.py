@@ -19,8 +19,16 @@ from arraigo.core.errors import ApplicationError
 from arraigo.core.ids import uuid7
 from arraigo.core.models import AdministrativeDivision, Occupation, ReferenceSequence
 from arraigo.core.references import next_reference
+from arraigo.people.blocking import (
+    KEY_FIELDS,
+    index_blocking_keys,
+    key_rows,
+    person_record,
+    records_by_document,
+)
 from arraigo.people.identifiers import national_phone, validate_document_number
 from arraigo.people.models import (
+    BlockingKey,
     Consent,
     Enrolment,
     Household,
@@ -188,6 +196,19 @@ def _index_name(participant: Participant) -> None:
     )
 
 
+def participant_reindex(participant: Participant) -> None:
+    """Rewrite *participant*'s name and blocking keys from its record as it is now.
+
+    A record merged into another gets none: the person is found through the record kept. Call
+    it inside the transaction of the change (a merge, or the undoing of one).
+    """
+    if participant.merged_into_id is None:
+        _index_name(participant)
+    else:
+        NameKey.objects.filter(participant=participant).delete()
+    index_blocking_keys(participant)
+
+
 def _add_document(
     *, participant: Participant, details: DocumentDetails, by: User, at: datetime.datetime
 ) -> IdentityDocument:
@@ -279,6 +300,7 @@ def participant_register(
     _index_name(participant)
     for document in documents:
         _add_document(participant=participant, details=document, by=by, at=at)
+    index_blocking_keys(participant)
     _enrol(participant=participant, programme=programme, by=by, at=at)
     if household_size is not None:
         _household_create(
@@ -307,6 +329,8 @@ def participant_update(
         )
     if "search_name" in changes:
         _index_name(participant)
+    if changes.keys() & KEY_FIELDS:
+        index_blocking_keys(participant)
     return participant
 
 
@@ -319,7 +343,9 @@ def document_add(
     :raises ValidationError: if the number does not fit the kind of document.
     :raises DocumentAlreadyRegistered: if it is already on someone's record.
     """
-    return _add_document(participant=participant, details=details, by=by, at=at)
+    document = _add_document(participant=participant, details=details, by=by, at=at)
+    index_blocking_keys(participant)
+    return document
 
 
 @transaction.atomic
@@ -332,7 +358,9 @@ def document_remove(*, document: IdentityDocument, by: User, at: datetime.dateti
         at=at,
         changes={name: [value, None] for name, value in audit.snapshot(document).items()},
     )
+    participant = document.participant
     document.delete()
+    index_blocking_keys(participant)
 
 
 @transaction.atomic
@@ -497,6 +525,7 @@ class GenerationResult:
     documents: int
     name_keys: int
     documents_skipped: int
+    blocking_keys: int = 0
 
 
 def _copy_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
@@ -531,6 +560,36 @@ def _copy_rows(model: type[Model], rows: list[dict[str, Any]]) -> None:
             copy.write_row(values)
 
 
+def _blocking_key_rows(
+    batch: list[GeneratedPerson],
+    participants: list[dict[str, Any]],
+    documents: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The blocking keys of a batch of generated people, with the documents actually written."""
+    held: dict[Any, list[tuple[str, str]]] = {}
+    for document in documents:
+        held.setdefault(document["participant_id"], []).append(
+            (document["kind"], document["number_normalized"])
+        )
+    records = []
+    for person, row in zip(batch, participants, strict=True):
+        details = person.details
+        record = person_record(
+            id=row["id"],
+            given_names=details.given_names,
+            first_surname=details.first_surname,
+            second_surname=details.second_surname,
+            sex=details.sex,
+            birth_date=details.birth_date,
+            phone=details.phone,
+            address=details.address,
+            municipality=details.municipality.name,
+        )
+        records.extend(records_by_document(record, held.get(row["id"], [])))
+    organisations = {str(row["id"]): row["organisation_id"] for row in participants}
+    return list(key_rows(records, organisations))
+
+
 @transaction.atomic
 def participants_generate(
     *,
@@ -544,8 +603,9 @@ def participants_generate(
     """Register many synthetic people in *programme* at once, for load testing and benchmarks.
 
     Each person gets what the registration service gives it (a reference, its normalised name,
-    name keys, normalised document numbers and phone, an enrolment) but the rows are written
-    in large batches (COPY on PostgreSQL) and one audit event records the whole generation.
+    name keys, blocking keys, normalised document numbers and phone, an enrolment) but the rows
+    are written in large batches (COPY on PostgreSQL) and one audit event records the whole
+    generation.
     A document whose number the organisation already has is left out, so documents stay unique.
     Everything is written in one transaction: all the people, or none.
 
@@ -556,7 +616,7 @@ def participants_generate(
     tokens = lru_cache(maxsize=None)(lambda part: tuple(name_tokens(part)))
     key_of = lru_cache(maxsize=None)(lambda token: phonetic(token)[:KEY_LENGTH])
     seen_numbers: set[tuple[str, str]] = set()
-    totals = dict.fromkeys(("participants", "documents", "name_keys", "skipped"), 0)
+    totals = dict.fromkeys(("participants", "documents", "name_keys", "skipped", "blocking"), 0)
     today = at.date()
 
     def write(batch: list[GeneratedPerson]) -> None:
@@ -648,13 +708,17 @@ def participants_generate(
                 continue
             seen_numbers.add(number)
             documents.append(document_row)
+        blocking = _blocking_key_rows(batch, participants, documents)
         _copy_rows(Participant, participants)
         _copy_rows(NameKey, keys)
+        if blocking:
+            _copy_rows(BlockingKey, blocking)
         _copy_rows(Enrolment, enrolments)
         if documents:
             _copy_rows(IdentityDocument, documents)
         totals["participants"] += len(participants)
         totals["name_keys"] += len(keys)
+        totals["blocking"] += len(blocking)
         totals["documents"] += len(documents)
         if on_batch is not None:
             on_batch(totals["participants"])
@@ -672,6 +736,7 @@ def participants_generate(
         documents=totals["documents"],
         name_keys=totals["name_keys"],
         documents_skipped=totals["skipped"],
+        blocking_keys=totals["blocking"],
     )
     audit.record(
         actor=by,
