@@ -843,3 +843,75 @@ def test_no_inline_script_or_style_in_the_templates():
         if re.search(r"<script|<style|\sstyle=|\son[a-z]+=", path.read_text())
     ]
     assert offenders == []
+
+
+GARBAGE = {
+    "programme": "zzz",
+    "code": "x" * 500,
+    "title": "\x00",
+    "kind": "NOPE",
+    "min_attendance_percent": "-5",
+    "day": "2026-02-31",
+    "starts": "25:99",
+    "ends": "x",
+    "facilitator": "not-a-uuid",
+    "participants": ["x", "00000000-0000-0000-0000-000000000000"],
+    "enrolled_on": "nope",
+    "withdrawn_on": "1-1-1",
+    "expires_on": "99999-01-01",
+    "completed_on": "x",
+    "quiz_score": "1e9",
+    "order": "-1",
+    "pass_mark": "abc",
+    "choices": "",
+    "correct_choice": "x",
+    "shown": ["…", "00000000-0000-0000-0000-000000000000"],
+    "q": "a" * 1000,
+}
+
+
+def test_garbage_posted_anywhere_is_never_a_500_nor_half_written(
+    as_user, manager, course, session, people, virtual
+):
+    quiz, _reading = virtual
+    question = quiz.questions.first()
+    enrolment = people[0]
+    link, token = _link(enrolment, manager)
+    client = as_user(manager)
+    urls = [
+        reverse("learning:new"),
+        reverse("learning:edit", args=[course.pk]),
+        reverse("learning:session_new", args=[course.pk]),
+        reverse("learning:session_edit", args=[course.pk, session.pk]),
+        reverse("learning:attendance", args=[session.pk]),
+        reverse("learning:enrol", args=[course.pk]),
+        reverse("learning:withdraw", args=[course.pk, enrolment.pk]),
+        reverse("learning:link_create", args=[course.pk, enrolment.pk]),
+        reverse("learning:progress", args=[course.pk, enrolment.pk, quiz.pk]),
+        reverse("learning:module_new", args=[course.pk]),
+        reverse("learning:module_edit", args=[course.pk, quiz.pk]),
+        reverse("learning:question_new", args=[course.pk, quiz.pk]),
+        reverse("learning:question_edit", args=[course.pk, quiz.pk, question.pk]),
+        reverse("learn:module", args=[token, quiz.pk]),
+    ]
+    counts = {
+        model: model.objects.count()
+        for model in (
+            Course,
+            Session,
+            CourseEnrolment,
+            Attendance,
+            Module,
+            QuizQuestion,
+            ModuleProgress,
+        )
+    }
+
+    for url in urls:
+        for data in (GARBAGE, {}):
+            response = client.post(url, data)
+            assert response.status_code < 500, url
+            assert response.status_code != 302 or url.endswith("/attendance/"), url
+
+    assert counts == {model: model.objects.count() for model in counts}
+    assert AccessLink.objects.filter(pk=link.pk, revoked_at__isnull=True).exists()
