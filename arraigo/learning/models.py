@@ -86,7 +86,7 @@ class Course(BaseModel):
     }
 
     class Meta:
-        ordering = ["programme", "code", "id"]
+        ordering = ["code", "id"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "code"], name="course_code_per_programme"),
             models.CheckConstraint(
@@ -300,7 +300,7 @@ class Module(BaseModel):
     }
 
     class Meta:
-        ordering = ["course", "order", "id"]
+        ordering = ["course_id", "order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["course", "order"], name="module_position_per_course"),
             models.CheckConstraint(
@@ -338,7 +338,7 @@ class QuizQuestion(BaseModel):
     }
 
     class Meta:
-        ordering = ["module", "order", "id"]
+        ordering = ["module_id", "order", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["module", "order"], name="question_position_per_module"

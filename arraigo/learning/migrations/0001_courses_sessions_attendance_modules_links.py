@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'course',
                 'verbose_name_plural': 'courses',
-                'ordering': ['programme', 'code', 'id'],
+                'ordering': ['code', 'id'],
             },
         ),
         migrations.CreateModel(
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'module',
                 'verbose_name_plural': 'modules',
-                'ordering': ['course', 'order', 'id'],
+                'ordering': ['course_id', 'order', 'id'],
             },
         ),
         migrations.CreateModel(
@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'quiz question',
                 'verbose_name_plural': 'quiz questions',
-                'ordering': ['module', 'order', 'id'],
+                'ordering': ['module_id', 'order', 'id'],
             },
         ),
         migrations.CreateModel(
