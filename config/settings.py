@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "arraigo.cases",
     "arraigo.referrals",
     "arraigo.learning",
+    "arraigo.livelihoods",
     "arraigo.dedup",
     "arraigo.api",
 ]

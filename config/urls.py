@@ -12,6 +12,7 @@ urlpatterns = [
     path("participants/", include("arraigo.people.urls")),
     path("cases/", include("arraigo.cases.urls")),
     path("referrals/", include("arraigo.referrals.urls")),
+    path("livelihoods/", include("arraigo.livelihoods.urls")),
     path("directory/", include("arraigo.referrals.directory_urls")),
     path("courses/", include("arraigo.learning.urls")),
     path("learn/", include("arraigo.learning.participant_urls")),

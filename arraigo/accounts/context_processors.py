@@ -22,6 +22,8 @@ _COURSES = ("learning:list", _("Courses"), "mortarboard")
 _PROGRAMMES = ("programmes:list", _("Programmes"), "kanban")
 _TEAM = ("accounts:team", _("Team"), "person-badge")
 _AUDIT = ("core:audit", _("Audit log"), "shield-check")
+_SEED_CAPITAL = ("livelihoods:list", _("Seed capital"), "shop")
+_EVALUATIONS = ("livelihoods:evaluations", _("Evaluations"), "clipboard-check")
 
 NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
     Role.ADMIN: (
@@ -30,15 +32,25 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
         _CASES,
         _REFERRALS,
         _COURSES,
+        _SEED_CAPITAL,
         _DIRECTORY,
         _PROGRAMMES,
         _TEAM,
         _AUDIT,
     ),
-    Role.MANAGER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY, _PROGRAMMES),
-    Role.CASEWORKER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY),
-    Role.PSYCHOSOCIAL: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _DIRECTORY),
-    Role.EVALUATOR: (),
+    Role.MANAGER: (
+        _WORK,
+        _PEOPLE,
+        _CASES,
+        _REFERRALS,
+        _COURSES,
+        _SEED_CAPITAL,
+        _DIRECTORY,
+        _PROGRAMMES,
+    ),
+    Role.CASEWORKER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _SEED_CAPITAL, _DIRECTORY),
+    Role.PSYCHOSOCIAL: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _SEED_CAPITAL, _DIRECTORY),
+    Role.EVALUATOR: (_EVALUATIONS,),
     Role.MONITORING: (_PROGRAMMES,),
     Role.PARTNER: (_RECEIVED,),
     Role.VIEWER: (_PROGRAMMES,),

@@ -54,6 +54,7 @@ from arraigo.core.htmx import render_page
 from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
+from arraigo.livelihoods.selectors import visits_due
 from arraigo.people.permissions import access_participant, visible_participants
 from arraigo.people.search import search_participants
 from arraigo.programmes.permissions import access_programme, visible_programmes
@@ -87,6 +88,7 @@ def my_work(request: AuthenticatedRequest) -> HttpResponse:
         "my_cases_count": my_cases.count(),
         "referrals": referrals_awaiting_answer(user=request.user)[:MY_WORK_ITEMS],
         "referrals_count": referrals_awaiting_answer(user=request.user).count(),
+        "seed_capital_visits": visits_due(user=request.user, today=today),
         "programme_counts": selectors.programme_case_counts(user=request.user),
         "unassigned": selectors.unassigned_cases(user=request.user)[:10]
         if may(request.user, "assign")

@@ -20,6 +20,7 @@ START_PAGE: dict[str, str] = {
     Role.MANAGER: "cases:my_work",
     Role.CASEWORKER: "cases:my_work",
     Role.PSYCHOSOCIAL: "cases:my_work",
+    Role.EVALUATOR: "livelihoods:evaluations",
     Role.PARTNER: "referrals:list",
     Role.MONITORING: "programmes:list",
     Role.VIEWER: "programmes:list",

@@ -1,0 +1,1 @@
+"""Forms of seed capital, split by topic: validation and cleaning only."""
