@@ -142,7 +142,6 @@ class BudgetLineForm(Form):
     own_contribution = forms.DecimalField(
         label=_("Own contribution"),
         min_value=Decimal("0"),
-        initial=0,
         required=False,
         max_digits=12,
         decimal_places=2,
