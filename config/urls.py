@@ -16,6 +16,7 @@ urlpatterns = [
     path("directory/", include("arraigo.referrals.directory_urls")),
     path("courses/", include("arraigo.learning.urls")),
     path("learn/", include("arraigo.learning.participant_urls")),
+    path("duplicates/", include("arraigo.dedup.urls")),
     path("api/", include("arraigo.api.urls")),
     path("admin/", admin.site.urls),
 ]

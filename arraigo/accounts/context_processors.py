@@ -22,6 +22,7 @@ _COURSES = ("learning:list", _("Courses"), "mortarboard")
 _PROGRAMMES = ("programmes:list", _("Programmes"), "kanban")
 _TEAM = ("accounts:team", _("Team"), "person-badge")
 _AUDIT = ("core:audit", _("Audit log"), "shield-check")
+_DUPLICATES = ("dedup:list", _("Duplicates"), "intersect")
 _SEED_CAPITAL = ("livelihoods:list", _("Seed capital"), "shop")
 _EVALUATIONS = ("livelihoods:evaluations", _("Evaluations"), "clipboard-check")
 
@@ -29,6 +30,7 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
     Role.ADMIN: (
         _WORK,
         _PEOPLE,
+        _DUPLICATES,
         _CASES,
         _REFERRALS,
         _COURSES,
@@ -41,6 +43,7 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
     Role.MANAGER: (
         _WORK,
         _PEOPLE,
+        _DUPLICATES,
         _CASES,
         _REFERRALS,
         _COURSES,

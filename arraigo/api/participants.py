@@ -24,7 +24,11 @@ from arraigo.cases.models import Case
 from arraigo.cases.selectors import participant_cases
 from arraigo.core import audit
 from arraigo.core.models import AdministrativeDivision, Country
+from arraigo.dedup import services as dedup_services
+from arraigo.dedup.check import Match, possible_duplicates
+from arraigo.dedup.models import Decision
 from arraigo.people import selectors, services
+from arraigo.people.blocking import record_from_details
 from arraigo.people.identifiers import (
     normalise_document_number,
     validate_document_number,
@@ -222,6 +226,15 @@ class ParticipantRegistrationSerializer(ParticipantInputSerializer):
     household_dependants = serializers.IntegerField(
         min_value=0, max_value=39, required=False, allow_null=True, default=None
     )
+    confirm_new_person = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=gettext_lazy(
+            "Register the person even though the duplicate check finds people who may be the "
+            "same; the decision is recorded with them. Without it, such a request answers 409 "
+            "with the possible duplicates and nothing is saved."
+        ),
+    )
 
     def validate_documents(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seen: set[tuple[str, str]] = set()
@@ -382,9 +395,19 @@ class ParticipantSerializer(ParticipantListItemSerializer):
     enrolments = serializers.SerializerMethodField()
     cases = serializers.SerializerMethodField()
     registered_on = serializers.DateField()
+    merged_into = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The reference of the record this one was merged into (the same person), if it was."
+        )
+    )
 
     def _user(self) -> Any:
         return self.context["request"].user
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_merged_into(self, participant: Participant) -> str | None:
+        kept = participant.merged_into
+        return kept.reference if kept is not None else None
 
     @extend_schema_field(HouseholdSerializer(allow_null=True))
     def get_household(self, participant: Participant) -> dict[str, Any] | None:
@@ -427,6 +450,73 @@ class ParticipantDetailSerializer(ParticipantSerializer):
 
     gender_identity = EnumField(GenderIdentity, allow_blank=True)
     disability_answers = FunctioningSerializer(allow_null=True)
+
+
+class DuplicateReasonSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text=gettext_lazy("The field compared."))
+    level = serializers.CharField(help_text=gettext_lazy("How the two values compare."))
+    text = serializers.CharField(help_text=gettext_lazy("The same, in the user's language."))
+    supports = serializers.BooleanField(
+        help_text=gettext_lazy("Whether it speaks for the same person (or against).")
+    )
+
+
+class PossibleDuplicateSerializer(serializers.Serializer):
+    """Someone who may be the person being registered, with as little about them as will do."""
+
+    id = serializers.UUIDField(
+        allow_null=True, help_text=gettext_lazy("Only for people you may see.")
+    )
+    reference = serializers.CharField(
+        allow_blank=True,
+        help_text=gettext_lazy(
+            "Empty for another organisation's person unless the sharing agreement shows it."
+        ),
+    )
+    organisation = serializers.CharField()
+    same_organisation = serializers.BooleanField()
+    probability = serializers.FloatField(min_value=0, max_value=1)
+    reasons = DuplicateReasonSerializer(
+        many=True, help_text=gettext_lazy("Only for your own organisation's people.")
+    )
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    possible_duplicates = PossibleDuplicateSerializer(many=True)
+
+
+def _possible_duplicates_body(matches: list[Match], user: Any) -> dict[str, Any]:
+    visible = set(
+        visible_participants(user)
+        .filter(pk__in=[match.participant_id for match in matches if match.same_organisation])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "detail": _(
+            "This person may already be registered. Check the possible duplicates; to register "
+            "the person anyway, send the request again with confirm_new_person set to true."
+        ),
+        "possible_duplicates": [
+            {
+                "id": match.participant_id if match.participant_id in visible else None,
+                "reference": match.reference,
+                "organisation": str(match.organisation),
+                "same_organisation": match.same_organisation,
+                "probability": round(match.probability, 4),
+                "reasons": [
+                    {
+                        "field": reason.field,
+                        "level": reason.level,
+                        "text": reason.text,
+                        "supports": reason.supports,
+                    }
+                    for reason in match.reasons
+                ],
+            }
+            for match in matches
+        ],
+    }
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -490,25 +580,48 @@ class ParticipantListView(ListView):
     @extend_schema(
         operation_id="participants_register",
         summary="Register a person in a programme, with its documents",
+        description=(
+            "Before saving, the person is checked against the registry for duplicates. If "
+            "someone may be the same person, the answer is 409 with them and nothing is saved, "
+            "unless the request says confirm_new_person: true."
+        ),
         request=ParticipantRegistrationSerializer,
-        responses={201: ParticipantSerializer},
+        responses={201: ParticipantSerializer, 409: PossibleDuplicatesSerializer},
     )
     def post(self, request: Request) -> Response:
-        require_role(self.user, PEOPLE_ROLES)
+        membership = require_role(self.user, PEOPLE_ROLES)
         if not can_register_participants(self.user):
             raise Http404
         serializer = validated(ParticipantRegistrationSerializer, request)
         data = serializer.validated_data
-        try:
-            participant = services.participant_register(
-                by=self.user,
-                at=timezone.now(),
-                programme=data["programme"],
-                details=serializer.details(),
-                documents=[_document_details(document) for document in data["documents"]],
-                household_size=data["household_size"],
-                household_dependants=data["household_dependants"] or 0,
+        details = serializer.details()
+        documents = [_document_details(document) for document in data["documents"]]
+        matches = possible_duplicates(
+            organisation=membership.organisation,
+            record=record_from_details(details, documents),
+            documents=[document.number for document in documents],
+        )
+        if matches and not data["confirm_new_person"]:
+            return Response(
+                PossibleDuplicatesSerializer(_possible_duplicates_body(matches, self.user)).data,
+                status=status.HTTP_409_CONFLICT,
             )
+        registration: dict[str, Any] = {
+            "by": self.user,
+            "at": timezone.now(),
+            "programme": data["programme"],
+            "details": details,
+            "documents": documents,
+            "household_size": data["household_size"],
+            "household_dependants": data["household_dependants"] or 0,
+        }
+        try:
+            if matches:
+                participant = dedup_services.registration_new_person(
+                    shown=matches, source=Decision.Source.API, **registration
+                )
+            else:
+                participant = services.participant_register(**registration)
         except services.DocumentAlreadyRegistered as error:
             errors = _document_errors(data["documents"], error)
             raise ValidationError({"documents": errors}) from error
@@ -528,7 +641,7 @@ class ParticipantDetailView(ApiView):
         responses=ParticipantDetailSerializer,
     )
     def get(self, request: Request, pk: Any) -> Response:
-        participant = access_participant(user=self.user, pk=pk)
+        participant = access_participant(user=self.user, pk=pk, include_merged=True)
         if participant.gender_identity or participant.disability_answers:
             audit.record_reads(
                 actor=self.user,

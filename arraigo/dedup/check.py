@@ -170,11 +170,7 @@ def candidate_ids(
         return []
     holders = _holders(wanted, organisation_ids)
     per_key = Counter(number for number, _participant, _organisation in holders)
-    left_out = {
-        number
-        for number, count in per_key.items()
-        if count > _cap(wanted[number])
-    }
+    left_out = {number for number, count in per_key.items() if count > _cap(wanted[number])}
     excluded = {str(pk) for pk in exclude}
     shared: Counter[tuple[UUID, Any]] = Counter(
         (participant, organisation)

@@ -192,7 +192,7 @@ def _conflict(link: Link, row: models.Model, survivor: Participant) -> str:
         for name in fields:
             if name == link.field.name:
                 continue
-            attname = link.model._meta.get_field(name).attname
+            attname = _attname(link.model, name)
             others[attname] = getattr(row, attname)
         if any(value is None for value in others.values()):
             continue  # NULLs never clash in a unique constraint
@@ -221,8 +221,14 @@ def _comparable(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=str))
 
 
+def _attname(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), "unique constraints and groups name columns"
+    return field.attname
+
+
 def _attnames(names: Iterable[str]) -> list[str]:
-    return [Participant._meta.get_field(name).attname for name in names]
+    return [_attname(Participant, name) for name in names]
 
 
 def default_choices(survivor: Participant, merged: Participant) -> dict[str, str]:
@@ -422,7 +428,7 @@ def _moved_rows_unchanged(merge: Merge) -> bool:
             model = apps.get_model(label)
         except LookupError:
             return False
-        attname = model._meta.get_field(field_name).attname
+        attname = _attname(model, field_name)
         pk_field = model._meta.pk
         assert pk_field is not None
         wanted = {pk_field.to_python(pk) for pk in pks}
@@ -460,7 +466,7 @@ def merge_undo(*, merge: Merge, by: User, at: datetime.datetime, reason: str = "
 
     for row in reversed(merge.moved):
         model = apps.get_model(row["model"])
-        attname = model._meta.get_field(row["field"]).attname
+        attname = _attname(model, row["field"])
         model._base_manager.filter(pk=row["pk"]).update(**{attname: row["old"]})
         field = model._meta.get_field(row["field"])
         assert isinstance(field, models.ForeignKey)

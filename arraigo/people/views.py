@@ -21,6 +21,11 @@ from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
 from arraigo.core.pagination import page_from_request
 from arraigo.core.reference_data import washington_group_answers, washington_group_questions
+from arraigo.dedup import services as dedup_services
+from arraigo.dedup.forms import DuplicateDecisionForm
+from arraigo.dedup.models import Decision
+from arraigo.dedup.permissions import visible_merges
+from arraigo.dedup.selectors import RegistrationCheck, merges_of, registration_check
 from arraigo.learning.selectors import participant_courses
 from arraigo.people import selectors, services
 from arraigo.people.forms import (
@@ -106,6 +111,73 @@ def _registration_context(form: RegistrationForm, documents: Any, **extra: Any) 
     return {"form": form, "documents": documents, **extra}
 
 
+def _register(
+    request: AuthenticatedRequest, form: RegistrationForm, documents: Any, membership: Any
+) -> HttpResponse | RegistrationCheck:
+    """Register the person, or link the registration to someone already registered.
+
+    Before saving, the duplicate check runs; its possible duplicates are shown (the check is
+    returned) until the user answers: the same person (enrolled in the programme instead),
+    or a new person (registered, the decision recorded with what was shown).
+    """
+    details = form.details()
+    papers = [d.details() for d in documents.forms if d.has_changed()]
+    programme = form.cleaned_data["programme"]
+    check = registration_check(
+        user=request.user,
+        organisation=membership.organisation,
+        details=details,
+        documents=papers,
+        answer=DuplicateDecisionForm(request.POST),
+    )
+    if check.asks:
+        return check
+    source, now = Decision.Source.REGISTRATION_PAGE, timezone.now()
+    if check.same_person is not None:
+        dedup_services.registration_same_person(
+            participant=check.same_person,
+            programme=programme,
+            shown=check.matches,
+            source=source,
+            by=request.user,
+            at=now,
+        )
+        messages.success(
+            request,
+            _("%(reference)s was already registered: enrolled in %(programme)s.")
+            % {"reference": check.same_person.reference, "programme": programme.name},
+        )
+        return redirect("people:detail", pk=check.same_person.pk)
+    household = {
+        "household_size": form.cleaned_data["household_size"],
+        "household_dependants": form.cleaned_data["household_dependants"] or 0,
+    }
+    if check.matches:
+        participant = dedup_services.registration_new_person(
+            programme=programme,
+            details=details,
+            documents=papers,
+            shown=check.matches,
+            source=source,
+            by=request.user,
+            at=now,
+            **household,
+        )
+    else:
+        participant = services.participant_register(
+            by=request.user,
+            at=now,
+            programme=programme,
+            details=details,
+            documents=papers,
+            **household,
+        )
+    messages.success(
+        request, _("%(reference)s was registered.") % {"reference": participant.reference}
+    )
+    return redirect("people:detail", pk=participant.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def participant_new(request: AuthenticatedRequest) -> HttpResponse:
     membership = require_role(request.user, PEOPLE_ROLES)
@@ -122,27 +194,23 @@ def participant_new(request: AuthenticatedRequest) -> HttpResponse:
         },
     )
     documents = DocumentFormSet(request.POST or None, prefix="documents")
+    duplicates = None
     if request.method == "POST" and form.is_valid() and documents.is_valid():
         try:
-            participant = services.participant_register(
-                by=request.user,
-                at=timezone.now(),
-                programme=form.cleaned_data["programme"],
-                details=form.details(),
-                documents=[d.details() for d in documents.forms if d.has_changed()],
-                household_size=form.cleaned_data["household_size"],
-                household_dependants=form.cleaned_data["household_dependants"] or 0,
-            )
+            answer = _register(request, form, documents, membership)
         except services.DocumentAlreadyRegistered as error:
             _show_at_document(documents, error)
         except ValidationError as error:
             form.add_application_error(error)
         else:
-            messages.success(
-                request, _("%(reference)s was registered.") % {"reference": participant.reference}
-            )
-            return redirect("people:detail", pk=participant.pk)
-    return render(request, "people/register.html", _registration_context(form, documents))
+            if isinstance(answer, HttpResponse):
+                return answer
+            duplicates = answer
+    return render(
+        request,
+        "people/register.html",
+        _registration_context(form, documents, duplicates=duplicates),
+    )
 
 
 def _show_at_document(documents: Any, error: services.DocumentAlreadyRegistered) -> None:
@@ -156,7 +224,8 @@ def _show_at_document(documents: Any, error: services.DocumentAlreadyRegistered)
 
 
 def participant_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
-    participant = access_participant(user=request.user, pk=pk)
+    # A record merged into another still has its page, which says into which.
+    participant = access_participant(user=request.user, pk=pk, include_merged=True)
     today = timezone.localdate()
     if participant.gender_identity or participant.disability_answers:
         audit.record_reads(
@@ -185,7 +254,9 @@ def participant_detail(request: AuthenticatedRequest, pk: object) -> HttpRespons
         ],
         "cases": participant_cases(user=request.user, participant=participant),
         "course_rows": participant_courses(user=request.user, participant=participant),
-        "can_change": can_register_participants(request.user),
+        "can_change": can_register_participants(request.user)
+        and participant.merged_into_id is None,
+        "merges": merges_of(participant, visible_merges(request.user)),
     }
     return render(request, "people/detail.html", context)
 
@@ -395,7 +466,7 @@ def household_edit(request: AuthenticatedRequest, pk: object) -> HttpResponse:
 
 def participant_history(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     """Who changed or read this person's record, and when (for ADMIN, data-protection requests)."""
-    participant: Participant = access_participant(user=request.user, pk=pk)
+    participant: Participant = access_participant(user=request.user, pk=pk, include_merged=True)
     require_role(request.user, {"ADMIN"})
     events = selectors.events_about(participant=participant)
     page = page_from_request(request, events, ordering=["-at", "-id"], size=50)

@@ -143,7 +143,19 @@ def test_address_fields_partial_follows_the_department(client_as, caseworker):
 def test_the_same_document_twice_is_refused_at_the_row(client_as, caseworker, programme):
     client = client_as(caseworker)
     client.post(reverse("people:new"), registration(programme))
-    response = client.post(reverse("people:new"), registration(programme, given_names="Otra"))
+    # The duplicate check shows the person who holds the document first…
+    checked = client.post(reverse("people:new"), registration(programme, given_names="Otra"))
+    assert "same document number" in checked.content.decode()
+    # …and a "new person" with the same document is refused at its row.
+    response = client.post(
+        reverse("people:new"),
+        registration(
+            programme,
+            given_names="Otra",
+            duplicate_decision="new",
+            duplicates_shown=checked.context["duplicates"].token,
+        ),
+    )
     assert response.status_code == 200
     assert "already registered" in response.content.decode()
     assert Participant.objects.count() == 1
