@@ -115,6 +115,19 @@ def test_staff_have_seed_capital_in_the_menu_and_evaluators_their_evaluations(
     assert f'href="{reverse("livelihoods:list")}"' not in queue.text
 
 
+@pytest.mark.parametrize("role", [Role.MONITORING, Role.VIEWER])
+def test_monitoring_and_viewers_find_the_calls_in_their_menu(
+    role, as_user, make_member, organisation, programme, open_call
+):
+    user = make_member(role, organisation=organisation, programmes=[programme])
+
+    page = as_user(user).get(reverse("livelihoods:list")).text
+
+    assert f'href="{reverse("livelihoods:list")}"' in page
+    assert f'href="{reverse("livelihoods:indicators", args=[open_call.pk])}"' in page
+    assert f'href="{reverse("livelihoods:call_detail", args=[open_call.pk])}"' not in page
+
+
 def test_monitoring_reaches_only_the_indicators(
     as_user, make_member, organisation, programme, open_call
 ):

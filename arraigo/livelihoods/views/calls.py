@@ -66,7 +66,6 @@ def call_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
             "quotas": [quota_label(q.kind, q.value, q.min_percent) for q in call.quotas.all()],
             "rubric": call.rubric.all(),
             "courses": call.required_courses.order_by("code"),
-            "plans": selectors.call_plans(user=request.user, call=call),
             **flags(request.user),
         },
     )
