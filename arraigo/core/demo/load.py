@@ -18,6 +18,7 @@ from arraigo.core.demo.organisations import (
 )
 from arraigo.core.demo.persons import PersonMaker
 from arraigo.core.demo.stories import Pickers, Story
+from arraigo.learning.demo import build_learning
 
 DEFAULT_PEOPLE = 2000
 # Share of the demo's people in each country.
@@ -71,4 +72,7 @@ def load(
                     done += story.live(moments[done], budget=count - done - 1)
             if done % 200 < BATCH or done >= count:
                 say(f"  {country}: {done}/{count} people  ({time.monotonic() - started:.0f} s)")
+    with transaction.atomic():
+        courses = build_learning(demos, rng=rng, now=now, say=say)
+    say(f"{len(courses)} courses with sessions, attendance and modules")
     return demos
