@@ -25,10 +25,9 @@ from arraigo.cases.selectors import participant_cases
 from arraigo.core import audit
 from arraigo.core.models import AdministrativeDivision, Country
 from arraigo.dedup import services as dedup_services
-from arraigo.dedup.check import Match, possible_duplicates
+from arraigo.dedup.check import Match, possible_duplicates_of
 from arraigo.dedup.models import Decision
 from arraigo.people import selectors, services
-from arraigo.people.blocking import record_from_details
 from arraigo.people.identifiers import (
     normalise_document_number,
     validate_document_number,
@@ -596,10 +595,8 @@ class ParticipantListView(ListView):
         data = serializer.validated_data
         details = serializer.details()
         documents = [_document_details(document) for document in data["documents"]]
-        matches = possible_duplicates(
-            organisation=membership.organisation,
-            record=record_from_details(details, documents),
-            documents=[document.number for document in documents],
+        matches = possible_duplicates_of(
+            organisation=membership.organisation, details=details, documents=documents
         )
         if matches and not data["confirm_new_person"]:
             return Response(

@@ -1,6 +1,9 @@
 """The real-time check: is the person being registered already in the registry?
 
-Used before saving a registration (the registration page, the API, and imports). The
+Used before saving a registration: the registration page, the API, and imports, which call
+``possible_duplicates_of`` with each row's cleaned details, then record the answer with
+``services.registration_new_person`` or ``services.registration_same_person`` (source
+``IMPORT``). The
 person's blocking keys are looked up in ``people.BlockingKey`` through its (organisation, key)
 index, one short index range per key; the people found most often are compared with the
 person by the engine, with the organisation's fitted model (or the engine's defaults), and
@@ -16,7 +19,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import connection
@@ -27,9 +30,17 @@ from arraigo.accounts.models import Organisation
 from arraigo.dedup.engine import Model, PersonRecord, ScoredPair, blocking_keys, match_one
 from arraigo.dedup.models import FittedModel, SharingAgreement
 from arraigo.dedup.reasons import Reason, comparisons_as_json, reasons
-from arraigo.people.blocking import ordered_documents, person_record, stored_key
+from arraigo.people.blocking import (
+    ordered_documents,
+    person_record,
+    record_from_details,
+    stored_key,
+)
 from arraigo.people.identifiers import normalise_document_number
 from arraigo.people.models import BlockingKey, IdentityDocument, Participant
+
+if TYPE_CHECKING:
+    from arraigo.people.services import DocumentDetails, ParticipantDetails
 
 logger = logging.getLogger(__name__)
 
@@ -80,18 +91,33 @@ class Match:
         }
 
 
+# Models parsed from their stored JSON, by organisation, with the version they were parsed from:
+# a fitted model's term frequencies take milliseconds to read, and a check runs on every
+# registration.
+_parsed: dict[Any, tuple[tuple[Any, Any], Model]] = {}
+
+
 def model_for(organisation: Organisation | Any) -> Model:
     """The organisation's fitted model, or the engine's default parameters."""
-    stored = FittedModel.objects.filter(organisation=organisation).values_list(
-        "parameters", flat=True
+    stamp = (
+        FittedModel.objects.filter(organisation=organisation)
+        .values_list("pk", "updated_at")
+        .first()
     )
-    for parameters in stored:
-        try:
-            return Model.from_json(parameters)
-        except (ValueError, KeyError, TypeError):
-            # Fitted by an older engine: the defaults serve until the next pass fits it again.
-            logger.warning("Stored duplicate-detection model unreadable; using the defaults.")
-    return Model.default()
+    if stamp is None:
+        return Model.default()
+    cached = _parsed.get(organisation.pk)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    parameters = FittedModel.objects.filter(pk=stamp[0]).values_list("parameters", flat=True)
+    try:
+        model = Model.from_json(parameters.get())
+    except (ValueError, KeyError, TypeError, FittedModel.DoesNotExist):
+        # Fitted by an older engine: the defaults serve until the next pass fits it again.
+        logger.warning("Stored duplicate-detection model unreadable; using the defaults.")
+        model = Model.default()
+    _parsed[organisation.pk] = (stamp, model)
+    return model
 
 
 def agreements_in_force(
@@ -301,3 +327,22 @@ def possible_duplicates(
                 )
             )
     return matches
+
+
+def possible_duplicates_of(
+    *,
+    organisation: Organisation,
+    details: "ParticipantDetails",
+    documents: Sequence["DocumentDetails"] = (),
+    exclude: Iterable[Any] | None = None,
+    on: datetime.date | None = None,
+) -> list[Match]:
+    """``possible_duplicates`` of a person about to be registered, from the details a form, the
+    API or an import row cleaned (see ``people.services.details_from_input``)."""
+    return possible_duplicates(
+        organisation=organisation,
+        record=record_from_details(details, documents),
+        documents=[document.number for document in documents],
+        exclude=exclude,
+        on=on,
+    )

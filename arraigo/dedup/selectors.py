@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from arraigo.accounts.models import Organisation, User
-from arraigo.dedup.check import Match, possible_duplicates
+from arraigo.dedup.check import Match, possible_duplicates, possible_duplicates_of
 from arraigo.dedup.forms import DuplicateDecisionForm, sign_shown
 from arraigo.dedup.merging import (
     FIELD_GROUPS,
@@ -23,13 +23,13 @@ from arraigo.dedup.merging import (
 )
 from arraigo.dedup.models import CandidatePair, Merge
 from arraigo.dedup.reasons import Reason, reasons
-from arraigo.people.blocking import record_from_details, record_of
+from arraigo.people.blocking import record_of
 from arraigo.people.models import Enrolment, Language, Participant
 from arraigo.people.permissions import visible_participants
 from arraigo.people.services import DocumentDetails, ParticipantDetails
 from arraigo.programmes.models import Programme
 
-__all__ = ["Match", "possible_duplicates"]
+__all__ = ["Match", "possible_duplicates", "possible_duplicates_of"]
 
 
 # --- At registration ----------------------------------------------------------------------------
@@ -76,10 +76,8 @@ def registration_check(
     An answer counts only for the people it was given on: if the check now finds someone the
     page did not show (the details were changed), the user is asked again.
     """
-    matches = possible_duplicates(
-        organisation=organisation,
-        record=record_from_details(details, documents),
-        documents=[document.number for document in documents],
+    matches = possible_duplicates_of(
+        organisation=organisation, details=details, documents=documents
     )
     found = {str(match.participant_id) for match in matches}
     seen = bool(matches) and found <= answer.shown()

@@ -123,6 +123,7 @@ def _pair_found(
     explanation: list[dict[str, Any]],
     found_by: str,
     at: datetime.datetime,
+    by: User,
     batch: BatchJob | None = None,
 ) -> CandidatePair:
     """The pair of *first* and *second*, recorded or brought up to date if still open."""
@@ -139,6 +140,7 @@ def _pair_found(
             batch=batch,
             found_at=at,
         )
+        audit.record_created(actor=by, action="duplicate_pair.found", target=pair, at=at)
     elif pair.status == CandidatePair.Status.OPEN:
         pair.probability = min(max(probability, 0.0), 1.0)
         pair.explanation = explanation or pair.explanation
@@ -239,6 +241,7 @@ def registration_new_person(
                 explanation=list(match.explanation),
                 found_by=CandidatePair.FoundBy.REGISTRATION,
                 at=at,
+                by=by,
             )
             if decision.pair_id is None:
                 decision.pair = pair

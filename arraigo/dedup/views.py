@@ -4,6 +4,7 @@ comparison of a pair, merging, and a merge's record with its undoing."""
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -168,7 +169,7 @@ def pair_merge(request: AuthenticatedRequest, pk: object) -> HttpResponse:
                 by=request.user,
                 at=timezone.now(),
             )
-        except ApplicationError as error:
+        except (ApplicationError, ValidationError) as error:
             form.add_application_error(error)
         else:
             messages.success(

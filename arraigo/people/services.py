@@ -658,6 +658,7 @@ def participants_generate(
                 has_disability=has_disability(details.disability_answers),
                 household_id=None,
                 relationship_to_head="",
+                merged_into_id=None,
                 registered_on=today,
                 registered_by_id=by.pk,
                 search_name=" ".join(words),

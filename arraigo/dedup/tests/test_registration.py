@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from arraigo.accounts.models import Role
+from arraigo.core.models import AuditEvent
 from arraigo.dedup import services
 from arraigo.dedup.forms import sign_shown
 from arraigo.dedup.models import CandidatePair, Decision
@@ -133,6 +134,7 @@ def test_it_is_a_new_person_registers_and_records_what_was_shown(
     assert pair.found_by == CandidatePair.FoundBy.REGISTRATION
     assert pair.status == CandidatePair.Status.OPEN
     assert decision.pair == pair
+    assert AuditEvent.objects.filter(action="duplicate_pair.found", target_id=str(pair.pk)).exists()
 
 
 def test_same_person_enrols_instead_of_registering_again(page, programme, maria, caseworker):
