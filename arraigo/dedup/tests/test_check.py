@@ -2,8 +2,10 @@
 people without a sharing agreement."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from arraigo.accounts.models import Role
@@ -253,3 +255,37 @@ def test_a_key_held_by_too_many_people_is_left_out(organisation, monkeypatch, re
     assert len(check.candidate_ids(keys, [organisation.pk])) == 3
     monkeypatch.setattr(check, "MAX_KEY_HOLDERS", 2)
     assert check.candidate_ids(keys, [organisation.pk]) == []
+
+
+def test_operators_record_an_agreement_with_a_command(organisation, other_organisation, stranger):
+    out = io.StringIO()
+
+    call_command(
+        "dedup_agreement",
+        "--between",
+        "sv",
+        "OT",
+        "--valid-from",
+        TODAY.isoformat(),
+        "--signed-by",
+        "Directoras de ambas organizaciones",
+        stdout=out,
+    )
+
+    assert "recorded" in out.getvalue()
+    [elsewhere] = possible_duplicates(
+        organisation=organisation, record=record(numbers=(DUI,)), on=TODAY
+    )
+    assert elsewhere.organisation == other_organisation
+    assert elsewhere.reference == ""
+    with pytest.raises(CommandError, match="different organisations"):
+        call_command(
+            "dedup_agreement",
+            "--between",
+            "SV",
+            "SV",
+            "--valid-from",
+            TODAY.isoformat(),
+            "--signed-by",
+            "Nadie",
+        )

@@ -458,3 +458,55 @@ def test_merge_timestamps_are_those_passed_in(twins):
 
     assert merge.merged_at == AT
     assert timezone.is_aware(merge.merged_at)
+
+
+def test_a_household_the_merged_record_heads_moves_when_the_kept_one_has_none(
+    make_member, organisation, programme
+):
+    manager = make_member(Role.MANAGER, organisation=organisation, programmes=[programme])
+    kept = register(by=manager, programme=programme, at=AT)
+    merged = register(by=manager, programme=programme, at=AT, first_surname="Hernandes")
+    household = people_services.household_set(
+        participant=merged, by=manager, at=AT, size=5, dependants=3
+    )
+
+    merge = services.merge_participants(survivor=kept, merged=merged, by=manager, at=AT)
+
+    household.refresh_from_db()
+    kept.refresh_from_db()
+    assert household.head == kept
+    assert kept.household == household
+    assert kept.relationship_to_head == "HEAD"
+    # Both are enrolled in the programme: that enrolment is the only row left behind.
+    assert [c["model"] for c in merge.conflicts] == ["people.Enrolment"]
+
+    services.merge_undo(merge=merge, by=manager, at=AT)
+    household.refresh_from_db()
+    kept.refresh_from_db()
+    assert household.head_id == merged.pk
+    assert kept.household is None
+
+
+def test_a_household_stays_when_the_kept_record_lives_in_another(
+    make_member, organisation, programme
+):
+    manager = make_member(Role.MANAGER, organisation=organisation, programmes=[programme])
+    head = register(by=manager, programme=programme, at=AT, given_names="Rosa")
+    kept = register(by=manager, programme=programme, at=AT)
+    merged = register(by=manager, programme=programme, at=AT, first_surname="Hernandes")
+    people_services.household_set(
+        participant=kept,
+        by=manager,
+        at=AT,
+        size=3,
+        dependants=1,
+        head_of=head,
+        relationship="CHILD",
+    )
+    own = people_services.household_set(participant=merged, by=manager, at=AT, size=2, dependants=0)
+
+    merge = services.merge_participants(survivor=kept, merged=merged, by=manager, at=AT)
+
+    own.refresh_from_db()
+    assert own.head_id == merged.pk
+    assert ("people.Household", "household") in {(c["model"], c["reason"]) for c in merge.conflicts}
