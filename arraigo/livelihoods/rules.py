@@ -160,6 +160,25 @@ def reason_text(entry: Mapping[str, Any]) -> str:
     return str(template) % args
 
 
+def describe_rule(kind: str, params: Mapping[str, Any]) -> str:
+    """What a rule of *kind* with *params* asks, in a few words of the current language."""
+    if kind == EligibilityRule.Kind.POPULATION_TYPE:
+        return ", ".join(_label(PopulationType, value) for value in params.get("allowed", []))
+    if kind == EligibilityRule.Kind.AGE_RANGE:
+        text = _("%(min)s to %(max)s years old") % {"min": params["min"], "max": params["max"]}
+        if params.get("on"):
+            day = datetime.date.fromisoformat(params["on"]).strftime("%d/%m/%Y")
+            text += " " + _("on %(date)s") % {"date": day}
+        return text
+    if kind == EligibilityRule.Kind.PLACE:
+        return _division_names(params.get("divisions", []))
+    if kind == EligibilityRule.Kind.VULNERABILITY_LEVEL:
+        return _("at least %(level)s") % {
+            "level": _label(VulnerabilityLevel, params.get("min_level")).lower()
+        }
+    return ""
+
+
 # --- Parameters of each kind --------------------------------------------------------------------
 
 

@@ -74,7 +74,13 @@ def status_counts(*, call: Call) -> dict[str, int]:
     return counts
 
 
+# Newest applications first; the id breaks ties, so keyset pages never skip or repeat one.
+APPLICATION_ORDERING = ["-applied_on", "-id"]
+
+
 def call_applications(*, user: User, call: Call, status: str = "") -> QuerySet[Application]:
+    """The call's applications *user* sees, optionally in one status; order with
+    APPLICATION_ORDERING (the ranking page shows them by rank)."""
     applications = (
         visible_applications(user)
         .filter(call=call)
@@ -82,7 +88,7 @@ def call_applications(*, user: User, call: Call, status: str = "") -> QuerySet[A
     )
     if status:
         applications = applications.filter(status=status)
-    return applications.order_by("rank", "applied_on", "id")
+    return applications
 
 
 def participant_applications(*, user: User, participant: Participant) -> QuerySet[Application]:

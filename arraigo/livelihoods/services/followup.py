@@ -130,6 +130,7 @@ def follow_up_settings_save(
     return stored
 
 
+@transaction.atomic
 def visits_schedule(*, award: Award, by: User, at: datetime.datetime) -> list[FollowUpVisit]:
     """Schedule the award's visits from its first delivery, by the programme's settings.
 

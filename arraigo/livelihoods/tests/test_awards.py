@@ -422,3 +422,26 @@ def test_tranche_numbers_follow_each_other(award, manager):
             at=NOW,
         )
     assert list(Tranche.objects.values_list("number", flat=True)) == [1, 2]
+
+
+def test_proof_is_downloaded_only_through_the_access_checked_page(
+    client, plan, award, manager, caseworker, evaluators, settings
+):
+    from django.urls import reverse
+
+    order = _order(award, manager, PLANCHA)
+    delivery = _deliver(plan, order, caseworker, [Decimal("2")])
+    evidence = delivery.evidence.get()
+    url = reverse("livelihoods:evidence_file", args=[evidence.pk])
+
+    client.force_login(caseworker)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert client.get(settings.MEDIA_URL + evidence.file.name).status_code == 404
+    client.force_login(evaluators[0])
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the sign-in page

@@ -894,3 +894,39 @@ def test_pages_of_a_whole_round_render(as_user, manager, caseworker, approved):
         as_user(caseworker).get(reverse("livelihoods:plan_edit", args=[approved.pk])).status_code
         == 302
     )
+
+
+def test_the_call_page_describes_its_rules_in_words(as_user, manager, open_call):
+    services.eligibility_rules_save(
+        call=open_call,
+        rows=[
+            services.RuleInput("POPULATION_TYPE", {"allowed": ["RETURNEE", "IDP"]}),
+            services.RuleInput("AGE_RANGE", {"min": 18, "max": 35, "on": "2026-04-01"}),
+            services.RuleInput("PLACE", {"divisions": ["SV-PA"]}),
+        ],
+        by=manager,
+        at=_now(),
+    )
+
+    page = as_user(manager).get(reverse("livelihoods:call_detail", args=[open_call.pk])).text
+
+    assert "Population type: Internally displaced person, Returnee" in page
+    assert "Age: 18 to 35 years old on 01/04/2026" in page
+    assert "Place of residence: La Paz" in page
+
+
+def test_the_applications_list_pages_by_keyset(as_user, caseworker, open_call):
+    for day in range(27):
+        ApplicationFactory(
+            call=open_call, applied_on=datetime.date(2026, 4, 1) + datetime.timedelta(day)
+        )
+    client = as_user(caseworker)
+    url = reverse("livelihoods:applications", args=[open_call.pk])
+
+    first = client.get(url)
+    second = client.get(url, {"cursor": first.context["page"].next_cursor})
+
+    assert len(first.context["page"].items) == 25
+    assert len(second.context["page"].items) == 2
+    assert first.context["page"].items[0].applied_on == datetime.date(2026, 4, 27)
+    assert client.get(url, {"cursor": "forged"}).status_code == 404

@@ -32,7 +32,7 @@ from arraigo.livelihoods.forms.calls import (
 from arraigo.livelihoods.indicators import call_indicators, hides_small_cells
 from arraigo.livelihoods.models import Application, Call
 from arraigo.livelihoods.permissions import DECIDER_ROLES, INDICATOR_ROLES, access_call, may
-from arraigo.livelihoods.rules import quota_label
+from arraigo.livelihoods.rules import describe_rule, quota_label
 from arraigo.livelihoods.views.common import Refusal, call_url, flags, form_page, message_of
 from arraigo.programmes.permissions import access_programme, visible_programmes
 
@@ -61,7 +61,10 @@ def call_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
                 for value, label in Application.Status.choices
                 if counts[value]
             ],
-            "rules": call.eligibility_rules.all(),
+            "rules": [
+                (rule.get_kind_display(), describe_rule(rule.kind, rule.params))
+                for rule in call.eligibility_rules.all()
+            ],
             "criteria": call.priority_criteria.all(),
             "quotas": [quota_label(q.kind, q.value, q.min_percent) for q in call.quotas.all()],
             "rubric": call.rubric.all(),

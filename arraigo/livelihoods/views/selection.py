@@ -16,6 +16,7 @@ from arraigo.core import search_terms
 from arraigo.core.htmx import render_page
 from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.lookups import get_or_404
+from arraigo.core.pagination import page_from_request
 from arraigo.livelihoods import selectors, services
 from arraigo.livelihoods.forms.selection import (
     ApplyForm,
@@ -116,8 +117,10 @@ def applications(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         "livelihoods/applications.html",
         {
             "call": call,
-            "applications": selectors.call_applications(
-                user=request.user, call=call, status=status
+            "page": page_from_request(
+                request,
+                selectors.call_applications(user=request.user, call=call, status=status),
+                ordering=selectors.APPLICATION_ORDERING,
             ),
             "status": status,
             "statuses": Application.Status.choices,
