@@ -44,15 +44,14 @@ def truth_pairs(path: str) -> set[tuple[str, str]]:
 
 
 def run_ours(path: str) -> dict[str, object]:
-    from arraigo.dedup.engine import TableBuilder, candidate_pairs, score_table
+    from arraigo.dedup.engine import candidate_pairs, score_table
+    from arraigo.dedup.engine.csv_input import table_from_csv
     from arraigo.dedup.engine.training import fit
 
     started = time.perf_counter()
-    builder = TableBuilder()
-    with open(path, newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            builder.add(id=row["id"], **{name: row[name] for name in ENGINE_FIELDS})
-    table = builder.build()
+    table, _ = table_from_csv(
+        path, id_column="id", mapping={name: name for name in ENGINE_FIELDS}
+    )
     loaded = time.perf_counter()
     pairs = candidate_pairs(table)
     blocked = time.perf_counter()

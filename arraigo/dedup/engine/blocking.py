@@ -1,26 +1,34 @@
 """Blocking: the few records worth comparing with each record, found through shared keys.
 
 Two records become a candidate pair when they share at least one key. The keys are chosen so
-that one mistake in any field does not lose the pair: a key uses one or two fields, and every
-field is left out of some key.
+that the mistakes of a registration desk do not lose the pair: each key uses two or three
+fields, and every field is left out of some key.
 
-===========  ==============================================  =======================================
-family       key                                             finds the same person despite
-===========  ==============================================  =======================================
-``d``        document number                                 any change of name, date or place
-``p``        phone (last 8 digits of the national number)    any change of name, date or place
-``ny``       a given name and a surname (sound) + birth year  day or month wrong; names dropped
-``nd``       a given name and a surname (sound) + day/month   year wrong; names dropped
-``td``       one name word (sound) + full birth date          the other names wrong or swapped
-``pd``       postcode (or municipality) + full birth date     every name misspelt
-===========  ==============================================  =======================================
+======  ===================================================  ==================================
+key     made of                                              finds the same person despite
+======  ===================================================  ==================================
+``d``   document number                                      any change of name, date or place
+``p``   phone (last 8 digits of the national number)         any change of name, date or place
+``dh``  half of the document number + surname's first letters  a wrong or swapped digit
+``ph``  half of the phone + surname's first letters            a wrong or swapped digit
+``ny``  a given name and a surname + birth year              wrong day or month; names dropped
+``nd``  a given name and a surname + day and month           wrong year; names dropped
+``td``  one name + full birth date                           the other names wrong or swapped
+``sy``  both surnames + birth year                           a misspelt or changed given name
+``nm``  given name, surnames + postcode or municipality      no birth date
+``pd``  postcode or municipality + full birth date           every name misspelt
+``a``   house numbers and first words of the address         names and date wrong
+``nn``  a given name and a surname                           (rare names only)
+``pn``  postcode or municipality + a name                    (rare names only)
+======  ===================================================  ==================================
 
-Name keys use the first :data:`KEY_LENGTH` letters of the phonetic form of a word, the same
-keys people search by, so accents, case, b/v, s/z/c, silent h and the order of the surnames
-do not matter. A given name and a surname are put in alphabetical order inside a key, so a
-given name written as a surname (and the other way round) still meets.
+Names are written as the first :data:`KEY_LENGTH` letters of their phonetic form, the same
+keys people search by, so accents, case, b/v, s/z/c, silent h and abbreviations ("Ma.") do not
+matter; the words of a key are in alphabetical order, so neither does the order of the surnames
+nor a given name written as a surname.
 """
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,15 +40,35 @@ from arraigo.people.names import KEY_LENGTH
 from .normalise import Factoriser, Table, table_from
 from .records import PersonRecord
 
-Array = npt.NDArray[np.int64]
+Array = npt.NDArray[np.int32]
 
 # Blocks larger than this are not paired in batch: a key shared by so many records (a common
 # name on a placeholder birth date) finds no one in particular; the other keys of those
 # records still pair them. Keys without a date or a number (names alone, a place and a name)
 # are useful only while they are rare, so their blocks are cut smaller.
-MAX_BLOCK = 100
+MAX_BLOCK = 50
 MAX_LOOSE_BLOCK = 20
 LOOSE_FAMILIES = frozenset({"nn", "pn"})
+FAMILIES = ("d", "p", "dh", "ph", "ny", "nd", "yt", "td", "sy", "nm", "pd", "a", "nn", "pn")
+
+# What each component of a family's key is: a name word, two first letters, a place, a
+# document, a phone, half of a number, an address, or a plain number (year, date).
+_LAYOUT = {
+    "d": ("doc",),
+    "p": ("phone",),
+    "dh": ("half", "initials"),
+    "ph": ("half", "initials"),
+    "ny": ("word", "word", "number"),
+    "nd": ("word", "word", "number"),
+    "td": ("short", "number"),
+    "yt": ("short", "short", "number", "place"),
+    "sy": ("word", "word", "number"),
+    "nm": ("word", "word", "word", "place"),
+    "pd": ("place", "number"),
+    "a": ("address",),
+    "nn": ("word", "word"),
+    "pn": ("place", "word"),
+}
 
 
 @dataclass
@@ -54,134 +82,22 @@ class KeyPart:
 
 @dataclass
 class _Parts:
-    word_prefix: list[str]
-    phone_key: list[str]
-    place_key: list[str]
-    address_key: list[str]
-    document_half: list[str]
-    initials: list[str]
-    parts: list[KeyPart]
+    values: dict[str, list[str]]  # the text of each kind of component, by code
+    parts: Iterator[KeyPart]  # computed as they are read: one family in memory at a time
 
 
-def _key_parts(table: Table) -> _Parts:
-    given_info, surname_info = table.names()
-    # Phonetic words cut to KEY_LENGTH, as integer codes (0: no word).
-    # Codes in alphabetical order, so that ordering two words by code orders them as text and
-    # a key is written the same whichever table the record is in.
-    prefixes = Factoriser()
-    for prefix in sorted({word[:KEY_LENGTH] for word in table.phonetic_words if word}):
-        prefixes.code(prefix)
-    prefix_of_word = np.asarray(
-        [prefixes.code(word[:KEY_LENGTH]) for word in table.phonetic_words], dtype=np.int64
-    )
-    given_words = prefix_of_word[given_info.tokens[table.given.codes][:, :2]]
-    surname_words = prefix_of_word[surname_info.tokens[table.surname.codes][:, :2]]
+def _sorted_codes(values: set[str]) -> Factoriser:
+    """Codes given in alphabetical order, so that ordering codes orders the words as text and
+    a key is written the same whichever table the record is in."""
+    codes = Factoriser()
+    for value in sorted(value for value in values if value):
+        codes.code(value)
+    return codes
 
-    phones = Factoriser()
-    phone_of_value = np.asarray(
-        [phones.code(value[-8:] if len(value) >= 7 else "") for value in table.phone.values],
-        dtype=np.int64,
-    )
-    phone = phone_of_value[table.phone.codes]
 
-    documents_ok = np.asarray([len(value) >= 4 for value in table.document.values], dtype=bool)
-    document = table.document.codes.astype(np.int64)
-    document_rows = np.flatnonzero(documents_ok[table.document.codes] & (document != 0))
-
-    places = Factoriser()
-    postcode_place = np.asarray(
-        [places.code(f"c{value}" if value else "") for value in table.postcode.values],
-        dtype=np.int64,
-    )
-    municipality_place = np.asarray(
-        [places.code(f"m{value}" if value else "") for value in table.municipality.values],
-        dtype=np.int64,
-    )
-    place = postcode_place[table.postcode.codes]
-    place = np.where(place != 0, place, municipality_place[table.municipality.codes])
-
-    birth = table.birth_date.astype(np.int64)
-    year = birth // 10000
-    month_day = birth % 10000
-    has_birth = birth != 0
-
-    parts: list[KeyPart] = [
-        KeyPart("d", document_rows, [document[document_rows]]),
-    ]
-    phone_rows = np.flatnonzero(phone != 0)
-    parts.append(KeyPart("p", phone_rows, [phone[phone_rows]]))
-    for gi in range(2):
-        for si in range(2):
-            g, s = given_words[:, gi], surname_words[:, si]
-            ok = (g != 0) & (s != 0)
-            low, high = np.minimum(g, s), np.maximum(g, s)
-            for family, when in (("ny", year), ("nd", month_day)):
-                rows = np.flatnonzero(ok & has_birth)
-                parts.append(KeyPart(family, rows, [low[rows], high[rows], when[rows]]))
-            rows = np.flatnonzero(ok)
-            parts.append(KeyPart("nn", rows, [low[rows], high[rows]]))
-    words = [given_words[:, 0], surname_words[:, 0], surname_words[:, 1]]
-    for index, word in enumerate(words):
-        ok = (word != 0) & has_birth
-        if index == 2:
-            ok &= word != surname_words[:, 0]
-        rows = np.flatnonzero(ok)
-        parts.append(KeyPart("td", rows, [word[rows], birth[rows]]))
-        rows = np.flatnonzero(
-            (word != 0) & (place != 0) & (index < 2 or word != surname_words[:, 0])
-        )
-        parts.append(KeyPart("pn", rows, [place[rows], word[rows]]))
-    # Given name and surnames with the place: a full name without a date, kept apart by town.
-    third = np.where(surname_words[:, 1] != surname_words[:, 0], surname_words[:, 1], 0)
-    both = third != 0
-    low_s = np.where(both, np.minimum(surname_words[:, 0], third), surname_words[:, 0])
-    high_s = np.where(both, np.maximum(surname_words[:, 0], third), 0)
-    for where in (place, municipality_place[table.municipality.codes]):
-        ok = (given_words[:, 0] != 0) & (surname_words[:, 0] != 0) & (where != 0)
-        rows = np.flatnonzero(ok)
-        parts.append(
-            KeyPart("nm", rows, [given_words[rows, 0], low_s[rows], high_s[rows], where[rows]])
-        )
-    # Halves of the document number with the surname's first letters: one wrong or swapped
-    # digit leaves one half intact.
-    halves = Factoriser()
-    initials_of = Factoriser()
-    for prefix in sorted({word[:2] for word in prefixes.values if word}):
-        initials_of.code(prefix)
-    initials = np.asarray([initials_of.code(word[:2]) for word in prefixes.values], dtype=np.int64)
-    for which, cut in ((0, slice(None, 5)), (1, slice(-5, None))):
-        half_of_value = np.asarray(
-            [
-                halves.code(f"{which}{value[cut]}" if len(value) >= 8 else "")
-                for value in table.document.values
-            ],
-            dtype=np.int64,
-        )
-        half = half_of_value[table.document.codes]
-        surname_initial = initials[low_s]
-        rows = np.flatnonzero((half != 0) & (low_s != 0))
-        parts.append(KeyPart("dh", rows, [half[rows], surname_initial[rows]]))
-    town = municipality_place[table.municipality.codes]
-    for where in (place, town):
-        rows = np.flatnonzero((where != 0) & has_birth)
-        parts.append(KeyPart("pd", rows, [where[rows], birth[rows]]))
-    addresses = Factoriser()
-    address_of_value = np.asarray(
-        [addresses.code(_address_key(value)) for value in table.address.values],
-        dtype=np.int64,
-    )
-    address = address_of_value[table.address.codes]
-    rows = np.flatnonzero(address != 0)
-    parts.append(KeyPart("a", rows, [address[rows]]))
-    return _Parts(
-        prefixes.values,
-        phones.values,
-        places.values,
-        addresses.values,
-        halves.values,
-        initials_of.values,
-        parts,
-    )
+def _coded(codes: Factoriser, values: list[str], make: object) -> Array:
+    function = make if callable(make) else (lambda value: value)
+    return np.asarray([codes.code(function(value)) for value in values], dtype=np.int32)
 
 
 def _address_key(address: str) -> str:
@@ -192,39 +108,130 @@ def _address_key(address: str) -> str:
     return " ".join(numbers + names) if numbers and names else ""
 
 
+def _halves(number: str) -> tuple[str, str]:
+    return (f"0{number[:5]}", f"1{number[-5:]}") if len(number) >= 7 else ("", "")
+
+
+def _key_parts(table: Table) -> _Parts:
+    given_info, surname_info = table.names()
+    words = _sorted_codes({word[:KEY_LENGTH] for word in table.phonetic_words})
+    word_of = _coded(words, table.phonetic_words, lambda word: word[:KEY_LENGTH])
+    given = word_of[given_info.tokens[table.given.codes][:, :2]]
+    surname = word_of[surname_info.tokens[table.surname.codes][:, :2]]
+    g0, g1 = given[:, 0], np.where(given[:, 1] != given[:, 0], given[:, 1], 0)
+    s0, s1 = surname[:, 0], np.where(surname[:, 1] != surname[:, 0], surname[:, 1], 0)
+    two_surnames = s1 != 0
+    s_low = np.where(two_surnames, np.minimum(s0, s1), s0)
+    s_high = np.where(two_surnames, np.maximum(s0, s1), 0)
+    # Short forms (three letters) for keys that also hold a full date: tolerant of a typing
+    # mistake after the third letter, and still rare thanks to the date.
+    shorts = _sorted_codes({word[:3] for word in words.values})
+    short_of_word = _coded(shorts, words.values, lambda word: word[:3])
+    initials = _sorted_codes({word[:2] for word in words.values})
+    initial_of_word = _coded(initials, words.values, lambda word: word[:2])
+    initial = initial_of_word[s_low]
+
+    phones = Factoriser()
+    phone = _coded(phones, table.phone.values, lambda v: v[-8:] if len(v) >= 7 else "")[
+        table.phone.codes
+    ]
+    documents_ok = np.asarray([len(value) >= 4 for value in table.document.values])
+    document = np.where(documents_ok[table.document.codes], table.document.codes, 0)
+    halves = Factoriser()
+    document_halves = [
+        _coded(halves, table.document.values, lambda v, i=i: _halves(v)[i])[table.document.codes]
+        for i in (0, 1)
+    ]
+
+    places = Factoriser()
+    postcode = _coded(places, table.postcode.values, lambda v: f"c{v}" if v else "")[
+        table.postcode.codes
+    ]
+    town = _coded(places, table.municipality.values, lambda v: f"m{v}" if v else "")[
+        table.municipality.codes
+    ]
+    addresses = Factoriser()
+    address = _coded(addresses, table.address.values, _address_key)[table.address.codes]
+
+    birth = table.birth_date
+    year, month_day = birth // 10000, birth % 10000
+    year_month = birth // 100
+
+    dated = birth != 0
+
+    values = {
+        "word": words.values,
+        "initials": initials.values,
+        "short": shorts.values,
+        "phone": phones.values,
+        "doc": table.document.values,
+        "half": halves.values,
+        "place": places.values,
+        "address": addresses.values,
+    }
+
+    def part(family: str, mask: npt.NDArray[np.bool_], *components: Array) -> Iterator[KeyPart]:
+        for component in components:
+            if component is not year:
+                mask = mask & (component != 0)
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            yield KeyPart(family, rows, [component[rows] for component in components])
+
+    def generate() -> Iterator[KeyPart]:
+        # One family after the other, so that a family's keys can be paired on their own.
+        everyone = np.ones(len(table), dtype=bool)
+        yield from part("d", everyone, document)
+        yield from part("p", everyone, phone)
+        for half in document_halves:
+            yield from part("dh", everyone, half, initial)
+        name_pairs = [(np.minimum(g, s), np.maximum(g, s)) for g in (g0, g1) for s in (s0, s1)]
+        for low, high in name_pairs:
+            yield from part("ny", dated, low, high, year_month)
+        for low, high in name_pairs:
+            yield from part("nd", dated, low, high, month_day)
+
+        short_pairs = [
+            (np.minimum(g, s), np.maximum(g, s))
+            for g in (short_of_word[g0], short_of_word[g1])
+            for s in (short_of_word[s0], short_of_word[s1])
+        ]
+        for low, high in short_pairs:
+            yield from part("yt", dated, low, high, year, town)
+        for word in (g0, s0, s1):
+            yield from part("td", dated, short_of_word[word], birth)
+        yield from part("sy", dated & two_surnames, s_low, s_high, year)
+
+        for where in (postcode, town):
+            yield from part("nm", everyone, g0, s_low, np.where(two_surnames, s_high, -1), where)
+        for where in (postcode, town):
+            yield from part("pd", dated, where, birth)
+        yield from part("a", everyone, address)
+        for low, high in name_pairs:
+            yield from part("nn", everyone, low, high)
+        for word in (g0, s0, s1):
+            for where in (postcode, town):
+                yield from part("pn", everyone, where, word)
+
+    return _Parts(values, generate())
+
+
 def keys_of_table(table: Table) -> list[set[str]]:
     """Every record's blocking keys, as the short strings stored for real-time look-ups."""
     found = _key_parts(table)
     keys: list[set[str]] = [set() for _ in range(len(table))]
-    words, phones, places = found.word_prefix, found.phone_key, found.place_key
-    documents = table.document.values
     for part in found.parts:
+        lookups = [
+            None if kind == "number" else found.values[kind] for kind in _LAYOUT[part.family]
+        ]
         columns = [component.tolist() for component in part.components]
+        prefix = part.family
         for row, *values in zip(part.rows.tolist(), *columns, strict=True):
-            if part.family == "d":
-                key = f"d:{documents[values[0]]}"
-            elif part.family == "p":
-                key = f"p:{phones[values[0]]}"
-            elif part.family in ("ny", "nd"):
-                key = f"{part.family}:{words[values[0]]}:{words[values[1]]}:{values[2]}"
-            elif part.family == "td":
-                key = f"td:{words[values[0]]}:{values[1]}"
-            elif part.family == "nn":
-                key = f"nn:{words[values[0]]}:{words[values[1]]}"
-            elif part.family == "nm":
-                key = (
-                    f"nm:{words[values[0]]}:{words[values[1]]}:{words[values[2]]}"
-                    f":{places[values[3]]}"
-                )
-            elif part.family == "dh":
-                key = f"dh:{found.document_half[values[0]]}:{found.initials[values[1]]}"
-            elif part.family == "a":
-                key = f"a:{found.address_key[values[0]]}"
-            elif part.family == "pn":
-                key = f"pn:{places[values[0]]}:{words[values[1]]}"
-            else:
-                key = f"pd:{places[values[0]]}:{values[1]}"
-            keys[row].add(key)
+            text = [
+                ("" if value < 0 else lookup[value]) if lookup is not None else str(value)
+                for lookup, value in zip(lookups, values, strict=True)
+            ]
+            keys[row].add(f"{prefix}:{':'.join(text)}")
     return keys
 
 
@@ -251,61 +258,77 @@ def _hash(family: int, components: list[Array]) -> npt.NDArray[np.uint64]:
     return key
 
 
+def _sorted_unique(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    values.sort()
+    if len(values) == 0:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def _pairs_in_blocks(
     keys: npt.NDArray[np.uint64], rows: npt.NDArray[np.int64], max_block: int
-) -> Iterator[npt.NDArray[np.int64]]:
-    """Pairs of rows sharing a key, as ``low << 32 | high``, one array per block size."""
-    order = np.lexsort((rows, keys))
+) -> npt.NDArray[np.int64]:
+    """Distinct pairs of rows sharing a key, as ``low << 32 | high``, sorted."""
+    order = np.argsort(keys)
     keys, rows = keys[order], rows[order]
-    # A record holding one key twice (two given names that sound alike) counts once in its block.
-    repeated = np.r_[False, (keys[1:] == keys[:-1]) & (rows[1:] == rows[:-1])]
-    keys, rows = keys[~repeated], rows[~repeated]
+    del order
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     sizes = np.diff(np.r_[starts, len(keys)])
+    chunks = []
     for size in np.unique(sizes):
         if size < 2 or size > max_block:
             continue
-        block_starts = starts[sizes == size]
-        members = rows[block_starts[:, None] + np.arange(size)[None, :]]
+        members = rows[starts[sizes == size][:, None] + np.arange(size)[None, :]]
+        members.sort(axis=1)
         left, right = np.triu_indices(int(size), 1)
-        a, b = members[:, left].ravel(), members[:, right].ravel()
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        yield (low << 32) | high
+        pairs = members[:, left].ravel() << 32
+        pairs |= members[:, right].ravel()
+        chunks.append(pairs)
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    return _sorted_unique(np.concatenate(chunks))
 
 
 def candidate_pairs(
     table: Table, *, max_block: int = MAX_BLOCK, max_loose_block: int = MAX_LOOSE_BLOCK
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-    """Every pair of records sharing a key, each pair once, as (a, b) with a < b."""
+    """Every pair of records sharing a key, each pair once, as (a, b) with a < b.
+
+    Families are paired one at a time, each family's pairs kept once; then they are merged.
+    Memory holds one family's keys at a time, and the pairs.
+    """
     found = _key_parts(table)
-    families = {
-        "d": 1,
-        "p": 2,
-        "ny": 3,
-        "nd": 4,
-        "td": 5,
-        "pd": 6,
-        "nn": 7,
-        "pn": 8,
-        "a": 9,
-        "nm": 10,
-        "dh": 11,
-    }
-    chunks: list[npt.NDArray[np.int64]] = []
-    for loose in (False, True):
-        parts = [p for p in found.parts if (p.family in LOOSE_FAMILIES) == loose and len(p.rows)]
-        if not parts:
-            continue
-        keys = np.concatenate([_hash(families[p.family], p.components) for p in parts])
-        rows = np.concatenate([p.rows for p in parts])
-        chunks.extend(_pairs_in_blocks(keys, rows, max_loose_block if loose else max_block))
+    families = {family: number for number, family in enumerate(FAMILIES, start=1)}
+    per_family: list[npt.NDArray[np.int64]] = []
+    for family, group in itertools.groupby(found.parts, key=lambda part: part.family):
+        parts = list(group)
+        keys = np.concatenate([_hash(families[family], part.components) for part in parts])
+        rows = np.concatenate([part.rows for part in parts])
+        del parts
+        cap = max_loose_block if family in LOOSE_FAMILIES else max_block
+        per_family.append(_pairs_in_blocks(keys, rows, cap))
         del keys, rows
-    if not chunks:
-        empty = np.zeros(0, dtype=np.int32)
-        return empty, empty
-    pairs = np.unique(np.concatenate(chunks))
-    del chunks
-    low = (pairs >> 32).astype(np.int32)
-    high = (pairs & 0xFFFFFFFF).astype(np.int32)
-    keep = low != high
-    return low[keep], high[keep]
+    merged = np.empty(sum(len(pairs) for pairs in per_family), dtype=np.int64)
+    start = 0
+    while per_family:
+        pairs = per_family.pop(0)
+        merged[start : start + len(pairs)] = pairs
+        start += len(pairs)
+        del pairs
+    merged = _sorted_unique(merged)
+    # A record holding one key twice (two names that sound alike) is not its own pair.
+    low = np.empty(len(merged), dtype=np.int32)
+    high = np.empty(len(merged), dtype=np.int32)
+    step = 4_000_000
+    for begin in range(0, len(merged), step):
+        piece = merged[begin : begin + step]
+        low[begin : begin + step] = piece >> 32
+        high[begin : begin + step] = piece & 0xFFFFFFFF
+    del merged
+    distinct = low != high
+    if not distinct.all():
+        low, high = low[distinct], high[distinct]
+    return low, high

@@ -161,7 +161,14 @@ def _distinct_pairs(
     low = np.minimum(left, right).astype(np.int64)
     high = np.maximum(left, right).astype(np.int64)
     combined = (low << 32) | high
-    distinct, inverse = np.unique(combined, return_inverse=True)
+    order = np.argsort(combined)
+    ordered = combined[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct = ordered[first]
+    inverse = np.empty(len(ordered), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
     return distinct >> 32, distinct & 0xFFFFFFFF, inverse
 
 
@@ -357,15 +364,24 @@ def address_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
     levels = np.full(len(a), 4, dtype=np.int8)
     missing = (ca == 0) | (cb == 0)
     exact = (ca == cb) & ~missing
-    _levels_by_similarity(
-        levels,
-        ~(missing | exact),
-        table.address,
-        ca,
-        cb,
-        fuzz.token_sort_ratio,
-        ((88.0, 2), (70.0, 3)),
-    )
+    where = np.flatnonzero(~(missing | exact))
+    if len(where):
+        # Words sorted, so that parts of an address written in another order still agree.
+        low, high, inverse = _distinct_pairs(ca[where], cb[where])
+        used, position = np.unique(np.r_[low, high], return_inverse=True)
+        values = table.address.values
+        words = np.asarray([" ".join(sorted(values[code].split())) for code in used], dtype=object)
+        scores = np.asarray(
+            cpdist(
+                words[position[: len(low)]],
+                words[position[len(low) :]],
+                scorer=fuzz.ratio,
+                workers=-1,
+                dtype=np.float32,
+            )
+        )[inverse]
+        levels[where[scores >= 70.0]] = 3
+        levels[where[scores >= 88.0]] = 2
     levels[exact] = 1
     levels[missing] = 0
     return levels

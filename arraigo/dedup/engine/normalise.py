@@ -8,6 +8,7 @@ distinct value, never once per record or per pair.
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,11 +25,12 @@ Codes = npt.NDArray[np.int32]
 
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9A-Z]")
 _DIGITS = re.compile(r"\D")
+_NOT_TEXT = re.compile(r"[^a-z0-9]+")
 _DATE = re.compile(r"^\s*(\d{4})-?(\d{1,2})-?(\d{1,2})\s*$")
 
 # Country calling codes and national number lengths, as in people.identifiers.national_phone
 # (repeated here so the engine runs without Django's models).
-_DIALLING = (("503", (8,)), ("57", (10,)), ("593", (8, 9)))
+DIALLING = (("503", (8,)), ("57", (10,)), ("593", (8, 9)))
 
 _FEMALE = frozenset({"f", "fem", "femenino", "female", "mujer", "w", "woman", "femme"})
 _MALE = frozenset({"m", "masc", "masculino", "male", "hombre", "h", "man", "varon", "varón"})
@@ -65,7 +67,7 @@ def national_phone(value: str) -> str:
     digits = _DIGITS.sub("", value)
     if digits.startswith("00"):
         digits = digits[2:]
-    for code, lengths in _DIALLING:
+    for code, lengths in DIALLING:
         rest = digits[len(code) :]
         if digits.startswith(code) and len(rest.lstrip("0")) in lengths:
             return rest.lstrip("0")
@@ -83,15 +85,11 @@ def normal_sex(value: str) -> str:
 
 def normal_text(value: str) -> str:
     """Lower case, no accents, letters and digits separated by single spaces."""
-    return " ".join(_text_words(value))
-
-
-@lru_cache(maxsize=65536)
-def _text_words(value: str) -> tuple[str, ...]:
-    from arraigo.people.names import strip_accents
-
-    lowered = strip_accents(value.lower().replace("ñ", "n"))
-    return tuple(re.sub(r"[^a-z0-9]+", " ", lowered).split())
+    lowered = value.lower()
+    if not lowered.isascii():
+        # Same as dropping accents: only a-z and 0-9 are kept below.
+        lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    return " ".join(_NOT_TEXT.sub(" ", lowered).split())
 
 
 def normal_postcode(value: str) -> str:
@@ -268,13 +266,7 @@ class TableBuilder:
         self._codes: dict[str, list[int]] = {name: [] for name in self._columns}
         self._birth: list[int] = []
         self._sex: list[int] = []
-        self._normalisers: dict[str, Callable[[str], str]] = {
-            "document": normal_document,
-            "phone": national_phone,
-            "address": normal_text,
-            "municipality": lambda value: " ".join(name_words(value)),
-            "postcode": normal_postcode,
-        }
+        self._normalisers = _NORMALISERS
         self._sex_cache: dict[str, int] = {}
 
     def _coded(self, column: str, raw: str, normaliser: Callable[[str], str]) -> int:
@@ -372,6 +364,110 @@ class TableBuilder:
 
 def _joined_words(text: str) -> str:
     return " ".join(name_words(text))
+
+
+def _municipality(text: str) -> str:
+    return " ".join(name_words(text))
+
+
+_NORMALISERS: dict[str, Callable[[str], str]] = {
+    "given": _joined_words,
+    "surname": _joined_words,
+    "document": normal_document,
+    "phone": national_phone,
+    "address": normal_text,
+    "municipality": _municipality,
+    "postcode": normal_postcode,
+}
+
+
+def _normalised_column(
+    codes: Codes, raw_values: Sequence[str], normaliser: Callable[[str], str]
+) -> Column:
+    """A column of raw-value codes turned into one of normalised-value codes."""
+    factoriser = Factoriser()
+    remap = np.asarray(
+        [factoriser.code(normaliser(value) if value else "") for value in raw_values],
+        dtype=np.int32,
+    )
+    return Column(
+        remap[codes] if len(remap) else np.zeros(len(codes), dtype=np.int32), factoriser.values
+    )
+
+
+RawColumn = tuple[Codes, Sequence[str]]
+
+
+def table_from_raw(
+    ids: list[str],
+    columns: Mapping[str, RawColumn],
+    *,
+    normalised: set[str] | frozenset[str] = frozenset(),
+) -> Table:
+    """A table from columns already factorised: ``values[codes[i]]`` is record i's raw text.
+
+    *columns* is keyed by :data:`~.records.FIELDS`; absent fields are empty. Given names and
+    surnames are joined as the record builder joins them; a full name is split only for
+    records with neither.
+    """
+    n = len(ids)
+    empty: RawColumn = (np.zeros(n, dtype=np.int32), [""])
+
+    def joined(first: str, second: str) -> RawColumn:
+        a_codes, a_values = columns.get(first, empty)
+        b_codes, b_values = columns.get(second, empty)
+        if second not in columns:
+            return a_codes, a_values
+        if first not in columns:
+            return b_codes, b_values
+        pairs = a_codes.astype(np.int64) * len(b_values) + b_codes
+        distinct, codes = np.unique(pairs, return_inverse=True)
+        values = [
+            f"{a_values[int(d) // len(b_values)]} {b_values[int(d) % len(b_values)]}".strip()
+            for d in distinct
+        ]
+        return codes.astype(np.int32), values
+
+    given = _normalised_column(*joined("given_name", "second_given_name"), _joined_words)
+    surname = _normalised_column(*joined("first_surname", "second_surname"), _joined_words)
+    if "full_name" in columns:
+        full_codes, full_values = columns["full_name"]
+        split = [split_full_name(value) if value else ("", "") for value in full_values]
+        lonely = (given.codes == 0) & (surname.codes == 0) & (full_codes != 0)
+        if lonely.any():
+            given_factoriser, surname_factoriser = Factoriser(), Factoriser()
+            given_factoriser.values, surname_factoriser.values = given.values, surname.values
+            given_factoriser.index = {v: i for i, v in enumerate(given.values)}
+            surname_factoriser.index = {v: i for i, v in enumerate(surname.values)}
+            given_of = np.asarray([given_factoriser.code(g) for g, _ in split], dtype=np.int32)
+            surname_of = np.asarray([surname_factoriser.code(s) for _, s in split], dtype=np.int32)
+            given.codes = np.where(lonely, given_of[full_codes], given.codes)
+            surname.codes = np.where(lonely, surname_of[full_codes], surname.codes)
+
+    def text(field: str, column: str) -> Column:
+        codes, values = columns.get(field, empty)
+        if field in normalised:
+            # Already normal and distinct, the empty value first.
+            return Column(codes, list(values))
+        return _normalised_column(codes, values, _NORMALISERS[column])
+
+    birth_codes, birth_values = columns.get("birth_date", empty)
+    birth = np.asarray([parse_date(value) for value in birth_values], dtype=np.int32)[birth_codes]
+    sex_codes, sex_values = columns.get("sex", empty)
+    sex_map = {"": 0, "F": 1, "M": 2}
+    sex = np.asarray([sex_map[normal_sex(value)] for value in sex_values], dtype=np.int8)[sex_codes]
+    return Table(
+        ids=ids,
+        given=given,
+        surname=surname,
+        birth_date=birth,
+        sex=sex,
+        document=text("document_number", "document"),
+        phone=text("phone", "phone"),
+        address=text("address", "address"),
+        municipality=text("municipality", "municipality"),
+        postcode=text("postcode", "postcode"),
+    )
 
 
 Columnar = Mapping[str, Sequence[Any]]

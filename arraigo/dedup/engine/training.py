@@ -30,8 +30,8 @@ TF_MAX_VALUES = 5000
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    random_pairs: int = 2_000_000
-    em_pairs: int = 2_000_000
+    random_pairs: int = 1_000_000
+    em_pairs: int = 1_000_000
     em_iterations: int = 60
     em_tolerance: float = 1e-5
     tf_max_values: int = TF_MAX_VALUES

@@ -114,8 +114,9 @@ def test_keys_of_a_typical_record():
     )
     assert "d:045678901" in keys
     assert "p:70123456" in keys
-    assert "ny:ernan:maria:1985" in keys
-    assert "td:krus:19850304" in keys
+    assert "ny:ernan:maria:198503" in keys
+    assert "nd:ernan:maria:304" in keys
+    assert "td:kru:19850304" in keys
     assert all(len(key) <= 60 for key in keys)
 
 
