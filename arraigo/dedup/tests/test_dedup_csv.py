@@ -108,7 +108,7 @@ def test_a_saved_model_is_used_again(people_csv, tmp_path):
     [
         (["--map", "nickname=nombres"], "Unknown field 'nickname'"),
         (["--map", "given_name"], "FIELD=COLUMN"),
-        (["--map", "given_name=nombre"], "no column 'nombre'"),
+        (["--map", "given_name=nombre"], "No column 'nombre'; the columns are: code, nombres"),
         (["--map", "given_name=nombres", "--threshold", "1.5"], "between 0 and 1"),
     ],
 )

@@ -2,14 +2,14 @@
 
 import csv
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from arraigo.dedup.engine import FIELDS, Model, TableBuilder, candidate_pairs, parse_date
+from arraigo.dedup.engine import FIELDS, Model, Table, candidate_pairs
 from arraigo.dedup.engine.batch import score_table
+from arraigo.dedup.engine.csv_input import CsvProblem, table_from_csv
 from arraigo.dedup.engine.training import fit
 
 # Unreadable birth dates are reported by row number, at most this many.
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise CommandError("--threshold must be between 0 and 1.")
         model = self._stored_model(options["model"]) if options["model"] else None
-        builder, unreadable_dates = self._read(Path(options["input"]), options["id"], mapping)
+        table, unreadable_dates = self._read(Path(options["input"]), options["id"], mapping)
         if unreadable_dates:
             rows = ", ".join(str(row) for row in unreadable_dates[:MAX_REPORTED_ROWS])
             more = "…" if len(unreadable_dates) > MAX_REPORTED_ROWS else ""
@@ -65,7 +65,6 @@ class Command(BaseCommand):
                 f"{len(unreadable_dates)} birth dates are not YYYY-MM-DD or YYYYMMDD and were "
                 f"left out (rows {rows}{more})."
             )
-        table = builder.build()
         pairs = candidate_pairs(table)
         if model is None:
             model = fit(table, pairs)
@@ -119,40 +118,15 @@ class Command(BaseCommand):
         except (ValueError, KeyError, TypeError) as error:
             raise CommandError(f"{path} is not a stored model: {error}") from error
 
-    def _read(
-        self, path: Path, id_column: str, mapping: dict[str, str]
-    ) -> tuple[TableBuilder, list[int]]:
-        builder = TableBuilder()
-        unreadable_dates: list[int] = []
-        seen: set[str] = set()
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    def _read(self, path: Path, id_column: str, mapping: dict[str, str]) -> tuple[Table, list[int]]:
+        import duckdb
+
         try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                header = reader.fieldnames or []
-                missing = [c for c in (id_column, *mapping.values()) if c not in header]
-                if missing:
-                    raise CommandError(
-                        f"{path} has no column {', '.join(repr(c) for c in missing)}; "
-                        f"its columns are: {', '.join(header)}."
-                    )
-                for row_number, row in enumerate(reader, start=2):
-                    record_id = (row[id_column] or "").strip()
-                    if not record_id:
-                        raise CommandError(f"Row {row_number} has no id in column {id_column!r}.")
-                    if record_id in seen:
-                        raise CommandError(f"Id {record_id!r} appears twice (row {row_number}).")
-                    seen.add(record_id)
-                    values = {
-                        field: (row[column] or "").strip() for field, column in mapping.items()
-                    }
-                    birth = values.get("birth_date", "")
-                    if birth and not parse_date(birth):
-                        unreadable_dates.append(row_number)
-                        values["birth_date"] = ""
-                    builder.add(id=record_id, **values)
+            table, report = table_from_csv(path, id_column=id_column, mapping=mapping)
         except FileNotFoundError as error:
             raise CommandError(f"No such file: {path}.") from error
-        except UnicodeDecodeError as error:
-            raise CommandError(f"{path} is not UTF-8 text.") from error
-        return builder, unreadable_dates
+        except CsvProblem as error:
+            raise CommandError(f"{path}: {error}") from error
+        except duckdb.Error as error:
+            raise CommandError(f"{path} cannot be read as a UTF-8 CSV file: {error}") from error
+        return table, report.unreadable_dates
