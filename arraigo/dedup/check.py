@@ -208,42 +208,62 @@ def candidate_ids(
 
 def _records(
     participant_ids: Sequence[UUID], numbers: Sequence[str]
-) -> tuple[dict[str, Participant], list[PersonRecord]]:
-    """The participants not merged among *participant_ids*, and their records for the engine.
+) -> tuple[dict[str, Any], list[PersonRecord]]:
+    """The organisation of each participant not merged among *participant_ids*, and their
+    records for the engine; only the columns compared are read.
 
     A participant holding one of *numbers* (the person's document numbers) is compared by it.
     """
-    participants = {
-        str(participant.pk): participant
-        for participant in Participant.objects.filter(
-            pk__in=participant_ids, merged_into__isnull=True
-        ).select_related("municipality", "organisation")
-    }
+    rows = Participant.objects.filter(pk__in=participant_ids, merged_into__isnull=True)
+    columns = rows.values_list(
+        "pk",
+        "organisation_id",
+        "given_names",
+        "first_surname",
+        "second_surname",
+        "sex",
+        "birth_date",
+        "phone",
+        "address",
+        "municipality__name",
+    )
+    found = {str(row[0]): row for row in columns}
     documents: dict[str, list[tuple[str, str]]] = {}
     for participant_id, kind, number in IdentityDocument.objects.filter(
-        participant_id__in=list(participants)
+        participant_id__in=[row[0] for row in found.values()]
     ).values_list("participant_id", "kind", "number_normalized"):
         documents.setdefault(str(participant_id), []).append((kind, number))
     records = []
-    for pk, participant in participants.items():
+    for pk, (
+        _pk,
+        _organisation,
+        given,
+        first,
+        second,
+        sex,
+        born,
+        phone,
+        address,
+        town,
+    ) in found.items():
         held = documents.get(pk, [])
         same = [(kind, number) for kind, number in held if number in numbers]
-        first = same or ordered_documents(held)
+        chosen = same or ordered_documents(held)
         records.append(
             person_record(
                 id=pk,
-                given_names=participant.given_names,
-                first_surname=participant.first_surname,
-                second_surname=participant.second_surname,
-                sex=participant.sex,
-                birth_date=participant.birth_date,
-                phone=participant.phone,
-                address=participant.address,
-                municipality=participant.municipality.name,
-                document_number=first[0][1] if first else "",
+                given_names=given,
+                first_surname=first,
+                second_surname=second,
+                sex=sex,
+                birth_date=born,
+                phone=phone,
+                address=address,
+                municipality=town or "",
+                document_number=chosen[0][1] if chosen else "",
             )
         )
-    return participants, records
+    return {pk: row[1] for pk, row in found.items()}, records
 
 
 def _with_document(record: PersonRecord, number: str) -> PersonRecord:
@@ -298,16 +318,32 @@ def possible_duplicates(
     candidates = candidate_ids(keys, [organisation.pk, *agreements], exclude=exclude or ())
     if not candidates:
         return []
-    participants, records = _records([pk for pk, _organisation in candidates], numbers)
+    organisation_of, records = _records([pk for pk, _organisation in candidates], numbers)
     model = model_for(organisation)
     by_id = {candidate.id: candidate for candidate in records}
+    scored_pairs = _scored(model, probes, records)
+    # Only the few people found are loaded whole: the organisation's own, to be shown.
+    own = Participant.objects.select_related("municipality", "organisation").in_bulk(
+        [UUID(s.id_b) for s in scored_pairs if organisation_of[s.id_b] == organisation.pk]
+    )
+    others = Organisation.objects.in_bulk(
+        {organisation_of[s.id_b] for s in scored_pairs} - {organisation.pk}
+    )
+    shown = [  # references of another organisation's people, where its agreement shows them
+        UUID(s.id_b)
+        for s in scored_pairs
+        if organisation_of[s.id_b] in others
+        and agreements[organisation_of[s.id_b]].discloses_reference
+    ]
+    references = dict(Participant.objects.filter(pk__in=shown).values_list("pk", "reference"))
     matches = []
-    for scored in _scored(model, probes, records):
-        participant = participants[scored.id_b]
-        if participant.organisation_id == organisation.pk:
+    for scored in scored_pairs:
+        pk = UUID(scored.id_b)
+        if organisation_of[scored.id_b] == organisation.pk:
+            participant = own[pk]
             matches.append(
                 Match(
-                    participant_id=participant.pk,
+                    participant_id=pk,
                     organisation=participant.organisation,
                     probability=scored.probability,
                     participant=participant,
@@ -317,13 +353,13 @@ def possible_duplicates(
                 )
             )
         else:
-            agreement = agreements[participant.organisation_id]
+            agreement = agreements[organisation_of[scored.id_b]]
             matches.append(
                 Match(
-                    participant_id=participant.pk,
-                    organisation=participant.organisation,
+                    participant_id=pk,
+                    organisation=others[organisation_of[scored.id_b]],
                     probability=scored.probability,
-                    reference=participant.reference if agreement.discloses_reference else "",
+                    reference=references.get(pk, "") if agreement.discloses_reference else "",
                 )
             )
     return matches
