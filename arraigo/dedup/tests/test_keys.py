@@ -153,4 +153,3 @@ def test_long_keys_are_shortened_without_clashing():
     assert len(stored_key(long_a)) <= BlockingKey._meta.get_field("key").max_length
     assert stored_key(long_a) != stored_key(long_b)
     assert stored_key("d:045678901") == "d:045678901"
-
