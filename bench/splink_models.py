@@ -22,13 +22,18 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 
-def _febrl_relation(con: duckdb.DuckDBPyConnection, paths: list[str], sources: list[str]) -> Any:
+def _febrl_relation(
+    con: duckdb.DuckDBPyConnection, paths: list[str], sources: list[str], *, prefix: bool
+) -> Any:
+    """FEBRL rows; with *prefix*, ids are written 'source:rec-…' as bench/febrl.py does for
+    FEBRL4, whose two files repeat record ids."""
     selects = []
     for path, source in zip(paths, sources, strict=True):
+        record_id = f"'{source}' || ':' || trim(rec_id)" if prefix else "trim(rec_id)"
         selects.append(
             f"""
             select
-                '{source}' || ':' || trim(rec_id) as rec_id,
+                {record_id} as rec_id,
                 nullif(trim(given_name), '') as given_name,
                 nullif(trim(surname), '') as surname,
                 nullif(trim(street_number), '') as street_number,
@@ -47,9 +52,9 @@ def _febrl_relation(con: duckdb.DuckDBPyConnection, paths: list[str], sources: l
 
 
 def febrl_dedupe(path: str) -> list[tuple[str, str, float]]:
-    """Splink's febrl3 example on one FEBRL file: scored pairs (ids as 'a:rec-…')."""
+    """Splink's febrl3 example on one FEBRL file: scored pairs."""
     con = duckdb.connect()
-    relation = _febrl_relation(con, [path], ["a"])
+    relation = _febrl_relation(con, [path], ["a"], prefix=False)
     db_api = DuckDBAPI(connection=con)
     df_sdf = db_api.register(relation.arrow().read_all())
     blocking_rules = [
@@ -94,7 +99,7 @@ def febrl_link(path_a: str, path_b: str) -> list[tuple[str, str, float]]:
     con = duckdb.connect()
     db_api = DuckDBAPI(connection=con)
     frames = [
-        db_api.register(_febrl_relation(con, [path], [source]).arrow().read_all())
+        db_api.register(_febrl_relation(con, [path], [source], prefix=True).arrow().read_all())
         for path, source in ((path_a, "a"), (path_b, "b"))
     ]
     blocking_rules = [
