@@ -43,6 +43,7 @@ from arraigo.people.blocking import ordered_documents, person_record
 from arraigo.people.models import Enrolment, IdentityDocument, Participant
 from arraigo.programmes.models import Programme
 
+# Merging lives in ``merging``; its public names are part of this module's.
 __all__ = [
     "FIELD_GROUPS",
     "AlreadyMerged",
@@ -62,6 +63,9 @@ logger = logging.getLogger(__name__)
 # than the stored model was fitted on): below that, the engine's defaults or the last model
 # fitted on more people serve better.
 MIN_RECORDS_TO_FIT = 1000
+# A pass whose progress has not moved for this long is taken as stopped (its worker was
+# stopped or died): it no longer keeps the organisation from starting another.
+STALLED_AFTER = datetime.timedelta(hours=2)
 
 
 class NotAPossibleDuplicate(ApplicationError):
@@ -339,6 +343,14 @@ def batch_job_start(
     running = BatchJob.objects.select_for_update().filter(
         organisation=organisation, status__in=[BatchJob.Status.QUEUED, BatchJob.Status.RUNNING]
     )
+    for stalled in running.filter(updated_at__lt=at - STALLED_AFTER):
+        audit.save_fields(
+            stalled,
+            {"status": BatchJob.Status.FAILED, "finished_at": at, "error": "Stalled"},
+            actor=by,
+            action="duplicate_pass.stalled",
+            at=at,
+        )
     if running.exists():
         raise PassAlreadyRunning(
             _("A pass is already waiting or running; wait for it to finish before starting one.")
@@ -413,7 +425,7 @@ def _set_progress(job: BatchJob, percent: int) -> None:
     if percent > job.progress:
         job.progress = min(percent, 100)
         # Written at once, outside the pass's transaction, so that its page can show it.
-        BatchJob.objects.filter(pk=job.pk).update(progress=job.progress)
+        BatchJob.objects.filter(pk=job.pk).update(progress=job.progress, updated_at=timezone.now())
 
 
 def _fit_if_worth_it(

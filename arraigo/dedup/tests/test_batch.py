@@ -302,3 +302,15 @@ def test_an_unreadable_stored_model_falls_back_to_the_defaults(organisation):
     )
 
     assert check.model_for(organisation).to_json() == Model.default().to_json()
+
+
+def test_a_stalled_pass_no_longer_blocks_the_next(manager, registry):
+    stalled = services.batch_job_start(by=manager, at=AT)
+    BatchJob.objects.filter(pk=stalled.pk).update(updated_at=AT - datetime.timedelta(hours=3))
+
+    job = services.batch_job_start(by=manager, at=AT)
+
+    stalled.refresh_from_db()
+    assert stalled.status == BatchJob.Status.FAILED
+    assert stalled.error == "Stalled"
+    assert job.status == BatchJob.Status.QUEUED
