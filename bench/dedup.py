@@ -251,7 +251,8 @@ def report(results: dict[str, object]) -> str:
             f"{_mark(ours['wall_seconds'] <= 0.5 * splink['wall_seconds'])} |",
             f"| Pairs scored | {ours['pairs_scored']:,} | {splink['pairs_scored']:,} | | | |",
             f"| Pairs scored per second | {ours_rate:,.0f} | {splink_rate:,.0f} | "
-            f"{ours_rate / splink_rate:.1f} | ≥ 2× Splink | {_mark(ours_rate >= 2 * splink_rate)} |",
+            f"{ours_rate / splink_rate:.1f} | ≥ 2× Splink | "
+            f"{_mark(ours_rate >= 2 * splink_rate)} |",
             f"| Peak memory (MiB) | {ours['peak_rss_mib']:,.0f} | {splink['peak_rss_mib']:,.0f} | "
             f"{ours['peak_rss_mib'] / splink['peak_rss_mib']:.2f} | ≤ 0.5× Splink | "
             f"{_mark(ours['peak_rss_mib'] <= 0.5 * splink['peak_rss_mib'])} |",
@@ -280,7 +281,8 @@ def _realtime_lines(results: dict[str, object]) -> list[str]:
         "",
         str(results["description"]),
         "",
-        "| Measurement | p50 (ms) | p95 (ms) | max (ms) | candidates (median) | target (p95) | Met |",
+        "| Measurement | p50 (ms) | p95 (ms) | max (ms) | candidates (median) | target (p95) "
+        "| Met |",
         "|---|---:|---:|---:|---:|---|:---:|",
     ]
     for row in results["rows"]:  # type: ignore[attr-defined]
