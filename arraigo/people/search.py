@@ -118,6 +118,9 @@ def search_participants(
     query = query.strip()
     if REFERENCE.match(query):
         found = list(participants.filter(reference=query.upper()))
+        if not found:
+            # The reference of a record merged into another finds the record kept.
+            found = list(participants.filter(merged_records__reference=query.upper()))
         if found:
             return SearchResult(found, "reference", False)
     if LOOKS_LIKE_NUMBER.match(query):

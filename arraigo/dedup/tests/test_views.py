@@ -292,3 +292,13 @@ def test_a_merged_records_page_says_into_which_and_it_leaves_the_list(page, mana
     assert reverse("people:detail", args=[older.pk]) in listed
     kept = page.get(reverse("people:detail", args=[older.pk])).content.decode()
     assert reverse("dedup:merge", args=[Merge.objects.get().pk]) in kept
+
+
+def test_the_reference_of_a_merged_record_finds_the_record_kept(page, manager, older, newer):
+    services.merge_participants(survivor=older, merged=newer, by=manager, at=AT)
+
+    response = page.post(reverse("people:list"), {"q": newer.reference}, follow=True)
+
+    text = response.content.decode()
+    assert reverse("people:detail", args=[older.pk]) in text
+    assert reverse("people:detail", args=[newer.pk]) not in text
