@@ -179,13 +179,19 @@ def _similarity(
     scorer: Callable[..., float],
     *,
     dtype: type = np.float32,
+    cutoff: float | None = None,
 ) -> npt.NDArray[np.floating]:
-    """``scorer`` of each pair's values, computed once per distinct pair of values."""
+    """``scorer`` of each pair's values, computed once per distinct pair of values.
+
+    Past *cutoff* a score is only known to be past it, which is faster to find.
+    """
     if len(left) == 0:
         return np.zeros(0, dtype=dtype)
     low, high, inverse = _distinct_pairs(left, right)
-    values = np.asarray(column.values, dtype=object)
-    scores = cpdist(values[low], values[high], scorer=scorer, workers=-1, dtype=dtype)
+    values = column.array()
+    scores = cpdist(
+        values[low], values[high], scorer=scorer, workers=-1, dtype=dtype, score_cutoff=cutoff
+    )
     return np.asarray(scores)[inverse]
 
 
@@ -204,7 +210,9 @@ def _levels_by_similarity(
     where = np.flatnonzero(undecided)
     if len(where) == 0:
         return
-    scores = _similarity(column, ca[where], cb[where], scorer)
+    limits = [threshold for threshold, _ in thresholds]
+    cutoff = min(limits) if larger_is_closer else max(limits)
+    scores = _similarity(column, ca[where], cb[where], scorer, cutoff=cutoff)
     assigned = np.zeros(len(where), dtype=bool)
     for threshold, level in thresholds:
         hit = (scores >= threshold) if larger_is_closer else (scores <= threshold)
@@ -378,6 +386,7 @@ def address_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
                 scorer=fuzz.ratio,
                 workers=-1,
                 dtype=np.float32,
+                score_cutoff=70.0,
             )
         )[inverse]
         levels[where[scores >= 70.0]] = 3

@@ -141,7 +141,9 @@ class Model:
             spec = SPECS[name]
             text = spec.descriptions[level]
             if level == spec.tf_level and name in self.term_frequencies:
-                base = float(self.level_weights(name)[level])
+                base = math.log2(
+                    max(self.m[name][level - 1], 1e-12) / max(self.u[name][level - 1], 1e-12)
+                )
                 if weight < base - 0.5:
                     text += " (a common value, so it counts less)"
                 elif weight > base + 0.5:

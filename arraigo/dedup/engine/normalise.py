@@ -179,6 +179,13 @@ class Column:
 
     codes: Codes
     values: list[str]
+    _array: npt.NDArray[np.object_] | None = field(default=None, repr=False, compare=False)
+
+    def array(self) -> npt.NDArray[np.object_]:
+        """The values as a NumPy array, to pick many at once (made once)."""
+        if self._array is None or len(self._array) != len(self.values):
+            self._array = np.asarray(self.values, dtype=object)
+        return self._array
 
 
 @dataclass
