@@ -318,13 +318,12 @@ def main() -> None:
     saved = RESULTS / "dedup.json"
     results: dict[str, object] = json.loads(saved.read_text()) if saved.exists() else {}
     results["load_before"] = os.getloadavg()[0]
-    if "accuracy" in parts:
-        results["accuracy"] = accuracy()
-    if "batch" in parts:
-        results["batch"] = batch()
-    if "realtime" in parts:
-        results["realtime"] = realtime()
-    saved.write_text(json.dumps(results, indent=2))
+    # Saved after each part, so that a part can be run again alone (--only) and a failure
+    # keeps what was measured before it.
+    for part, measure in (("accuracy", accuracy), ("batch", batch), ("realtime", realtime)):
+        if part in parts:
+            results[part] = measure()
+            saved.write_text(json.dumps(results, indent=2))
     text = report(results)
     print(text)
     if not arguments.no_docs:

@@ -250,6 +250,8 @@ class Generator:
 
     def _approximate(self, iso: str) -> str:
         rng = self.rng
+        if not iso:
+            return iso
         born = datetime.date.fromisoformat(iso)
         roll = rng.random()
         if roll < 0.70:
