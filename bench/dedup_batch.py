@@ -49,9 +49,7 @@ def run_ours(path: str) -> dict[str, object]:
     from arraigo.dedup.engine.training import fit
 
     started = time.perf_counter()
-    table, _ = table_from_csv(
-        path, id_column="id", mapping={name: name for name in ENGINE_FIELDS}
-    )
+    table, _ = table_from_csv(path, id_column="id", mapping={name: name for name in ENGINE_FIELDS})
     loaded = time.perf_counter()
     pairs = candidate_pairs(table)
     blocked = time.perf_counter()

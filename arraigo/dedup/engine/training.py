@@ -30,6 +30,14 @@ TF_MAX_VALUES = 5000
 
 @dataclass(frozen=True)
 class TrainingSettings:
+    """How much to sample while learning, and where the final ``u`` comes from.
+
+    ``mode``: ``"random"`` (the default: ``m`` by EM with the candidates' own non-match
+    frequencies, ``u`` and the prior over all pairs), ``"fixed_u"`` (EM with ``u`` fixed to the
+    random pairs', as Splink does: fine on FEBRL, fooled by common Spanish names) or
+    ``"candidates"`` (``u`` and the prior of the candidate pairs themselves).
+    """
+
     random_pairs: int = 1_000_000
     em_pairs: int = 1_000_000
     em_iterations: int = 60
