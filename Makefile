@@ -59,7 +59,7 @@ bench-dedup: venv
 	ARRAIGO_PG_DURABLE=1 scripts/with-postgres.sh .venv-bench/bin/python bench/dedup.py $(ARGS)
 
 # Static files and the virtualenv carry their own catalogues or copies of other projects' code.
-MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=static/vendor --ignore=tests/e2e/vendor
+MESSAGES_IGNORE := --ignore=.venv --ignore=.venv-bench --ignore=var --ignore=static/vendor --ignore=tests/e2e/vendor
 
 messages: venv
 	@scripts/system-packages.sh gettext
