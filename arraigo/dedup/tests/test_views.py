@@ -287,11 +287,13 @@ def test_a_merged_records_page_says_into_which_and_it_leaves_the_list(page, mana
     assert reverse("people:detail", args=[older.pk]) in text
     assert reverse("people:edit", args=[newer.pk]) not in text
     assert page.get(reverse("people:edit", args=[newer.pk])).status_code in (403, 404)
+    assert f"{reverse('cases:new')}?participant={newer.pk}" not in text
     listed = page.get(reverse("people:list")).content.decode()
     assert reverse("people:detail", args=[newer.pk]) not in listed
     assert reverse("people:detail", args=[older.pk]) in listed
     kept = page.get(reverse("people:detail", args=[older.pk])).content.decode()
     assert reverse("dedup:merge", args=[Merge.objects.get().pk]) in kept
+    assert f"{reverse('cases:new')}?participant={older.pk}" in kept
 
 
 def test_the_reference_of_a_merged_record_finds_the_record_kept(page, manager, older, newer):
