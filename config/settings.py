@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "arraigo.learning",
     "arraigo.livelihoods",
     "arraigo.dedup",
+    "arraigo.exchange",
     "arraigo.api",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("courses/", include("arraigo.learning.urls")),
     path("learn/", include("arraigo.learning.participant_urls")),
     path("duplicates/", include("arraigo.dedup.urls")),
+    path("imports/", include("arraigo.exchange.urls")),
     path("api/", include("arraigo.api.urls")),
     path("admin/", admin.site.urls),
 ]

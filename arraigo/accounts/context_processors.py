@@ -23,6 +23,7 @@ _PROGRAMMES = ("programmes:list", _("Programmes"), "kanban")
 _TEAM = ("accounts:team", _("Team"), "person-badge")
 _AUDIT = ("core:audit", _("Audit log"), "shield-check")
 _DUPLICATES = ("dedup:list", _("Duplicates"), "intersect")
+_IMPORTS = ("exchange:list", _("Imports"), "upload")
 _SEED_CAPITAL = ("livelihoods:list", _("Seed capital"), "shop")
 _EVALUATIONS = ("livelihoods:evaluations", _("Evaluations"), "clipboard-check")
 
@@ -31,6 +32,7 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
         _WORK,
         _PEOPLE,
         _DUPLICATES,
+        _IMPORTS,
         _CASES,
         _REFERRALS,
         _COURSES,
@@ -44,6 +46,7 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
         _WORK,
         _PEOPLE,
         _DUPLICATES,
+        _IMPORTS,
         _CASES,
         _REFERRALS,
         _COURSES,
@@ -51,7 +54,16 @@ NAVIGATION: dict[str, tuple[tuple[str, Promise, str], ...]] = {
         _DIRECTORY,
         _PROGRAMMES,
     ),
-    Role.CASEWORKER: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _SEED_CAPITAL, _DIRECTORY),
+    Role.CASEWORKER: (
+        _WORK,
+        _PEOPLE,
+        _IMPORTS,
+        _CASES,
+        _REFERRALS,
+        _COURSES,
+        _SEED_CAPITAL,
+        _DIRECTORY,
+    ),
     Role.PSYCHOSOCIAL: (_WORK, _PEOPLE, _CASES, _REFERRALS, _COURSES, _SEED_CAPITAL, _DIRECTORY),
     Role.EVALUATOR: (_EVALUATIONS,),
     Role.MONITORING: (_PROGRAMMES, _SEED_CAPITAL),

@@ -1,0 +1,2 @@
+"""Imports and exports: participants uploaded from a spreadsheet, each row checked as a
+registration is."""
