@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import CASE_ROLES, membership_of
@@ -21,6 +21,7 @@ from arraigo.cases.models import (
     default_criteria,
 )
 from arraigo.cases.permissions import reads_restricted_notes, visible_cases
+from arraigo.cases.timeline import PERSON_ACTIONS
 from arraigo.core.models import AuditEvent
 from arraigo.people.models import Participant, Sex
 from arraigo.programmes.models import Programme
@@ -296,14 +297,18 @@ def screening_suggestions(*, case: Case, on: datetime.date) -> set[str]:
 
 
 def case_timeline(*, user: User, case: Case) -> QuerySet[AuditEvent]:
-    """What happened on *case*, newest first: every change, never a read.
+    """What happened on *case*, newest first: every change, never a read; and what happened to
+    the person's record itself (merged, registered despite possible duplicates).
 
     Events about RESTRICTED notes show only to those who may read such notes.
     """
     if not visible_cases(user).filter(pk=case.pk).exists():
         return AuditEvent.objects.none()
+    about_the_person = Q(
+        case_id__isnull=True, data_subject_id=case.participant_id, action__in=PERSON_ACTIONS
+    )
     events = (
-        AuditEvent.objects.filter(case_id=case.pk)
+        AuditEvent.objects.filter(Q(case_id=case.pk) | about_the_person)
         .exclude(kind=AuditEvent.Kind.READ)
         .select_related("actor")
         .order_by("-at", "-id")

@@ -474,6 +474,23 @@ def test_a_seed_capital_round_from_the_call_to_the_six_month_visit(
     entry.click()
     expect(staff).to_have_url(re.compile(rf"/livelihoods/visits/{visit.pk}/$"))
 
+    # The person's case tells the round, without naming the committee's members.
+    staff.goto(reverse("cases:timeline", args=[casework.case.pk]))
+    timeline = staff.locator("main")
+    name, boss = world.caseworker.get_full_name(), world.manager.get_full_name()
+    for sentence in (
+        f"{name} applied for seed capital for the person: eligible.",
+        f"{boss} approved the selection: the person was selected for seed capital.",
+        f"{name} presented the business plan to the committee.",
+        "A member of the committee scored the business plan.",
+        f"{boss} approved the business plan.",
+        f"{boss} awarded 601.00 USD of seed capital for the business plan.",
+        f"{name} recorded a delivery of items bought with the seed capital.",
+    ):
+        expect(timeline).to_contain_text(sentence)
+    for evaluator in EVALUATORS:
+        expect(timeline).not_to_contain_text(evaluator)
+
     # --- Staff of another organisation: neither the call nor the plan exists -------------------
     stranger = new_page(viewport=DESKTOP)
     sign_in(stranger, world.other_caseworker)
