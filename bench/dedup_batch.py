@@ -118,11 +118,11 @@ def run_splink(path: str) -> dict[str, object]:
     pairs_scored = int(counts[-1]["cumulative_comparison_count"])
     predicted = {(a, b) if a < b else (b, a) for a, b, _ in rows}
     truth = truth_pairs(path)
-    cleaned = _cleaned(con, path, truth)
+    records, cleaned = _cleaned(con, path, truth)
     caught = sum(1 for a, b in truth if splink_models.spanish_blocking_hit(cleaned[a], cleaned[b]))
     return {
         "engine": "splink",
-        "records": len(cleaned),
+        "records": records,
         "wall_seconds": finished - started,
         "seconds": {
             "read_and_training": trained - started,
@@ -136,17 +136,18 @@ def run_splink(path: str) -> dict[str, object]:
     }
 
 
-def _cleaned(con: object, path: str, truth: set[tuple[str, str]]) -> dict[str, dict[str, object]]:
+def _cleaned(
+    con: object, path: str, truth: set[tuple[str, str]]
+) -> tuple[int, dict[str, dict[str, object]]]:
+    """How many records Splink read, and those of the true pairs as Splink cleaned them."""
     import splink_models
 
     relation = splink_models.spanish_relation(con, path)  # type: ignore[arg-type]
     wanted = {record_id for pair in truth for record_id in pair}
     columns = relation.columns
-    return {
-        row[0]: dict(zip(columns, row, strict=True))
-        for row in relation.fetchall()
-        if row[0] in wanted
-    }
+    rows = relation.fetchall()
+    cleaned = {row[0]: dict(zip(columns, row, strict=True)) for row in rows if row[0] in wanted}
+    return len(rows), cleaned
 
 
 def _accuracy(predicted: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str, float]:

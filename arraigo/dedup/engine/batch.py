@@ -1,6 +1,8 @@
 """Batch deduplication and real-time scoring of one record against candidates."""
 
+import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +18,9 @@ from .training import TrainingSettings, fit
 # Pairs scored at once: bounds the memory of the level and weight matrices (about 40 bytes
 # a pair) whatever the size of the registry.
 CHUNK_PAIRS = 1_000_000
+# Threads scoring chunks of a large input at once: one a core, up to four (past that the
+# threads wait on each other for the GIL).
+SCORING_THREADS = min(4, os.cpu_count() or 1)
 
 Progress = Callable[[float], None]
 
@@ -42,6 +47,20 @@ def train(
     return fit(table, candidate_pairs(table), seed=seed, settings=settings)
 
 
+def _scored_chunk(
+    model: Model,
+    table: Table,
+    a: npt.NDArray[np.int32],
+    b: npt.NDArray[np.int32],
+    cut: float,
+) -> PairArrays:
+    levels = compare(table, a, b, model.comparisons)
+    weights = model.field_weights(table, a, levels)
+    probability = model.probabilities(weights)
+    keep = probability >= cut
+    return PairArrays(a[keep], b[keep], probability[keep], levels[keep], weights[keep])
+
+
 def score_table(
     model: Model,
     table: Table,
@@ -51,23 +70,36 @@ def score_table(
     progress: Progress | None = None,
     pairs: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] | None = None,
 ) -> Iterator[PairArrays]:
-    """Chunks of the candidate pairs of *table* at or above *threshold*, as arrays."""
+    """Chunks of the candidate pairs of *table* at or above *threshold*, as arrays.
+
+    Chunks after the first are scored on all cores, each in a thread: the string comparisons
+    and most array operations release the GIL. The first chunk is scored alone, so that the
+    per-value caches it fills (phonetic names, sorted address words) are made once; an input
+    of one chunk (a real-time check) never starts a thread.
+    """
     if pairs is None:
         pairs = candidate_pairs(table)
     cut = model.threshold if threshold is None else threshold
     a_all, b_all = pairs
     total = len(a_all)
-    for start in range(0, total, CHUNK_PAIRS):
-        a = a_all[start : start + CHUNK_PAIRS]
-        b = b_all[start : start + CHUNK_PAIRS]
-        levels = compare(table, a, b, model.comparisons)
-        weights = model.field_weights(table, a, levels)
-        probability = model.probabilities(weights)
-        keep = probability >= cut
-        if keep.any():
-            yield PairArrays(a[keep], b[keep], probability[keep], levels[keep], weights[keep])
+    starts = range(0, total, CHUNK_PAIRS)
+
+    def scored(start: int) -> PairArrays:
+        end = start + CHUNK_PAIRS
+        return _scored_chunk(model, table, a_all[start:end], b_all[start:end], cut)
+
+    def chunks() -> Iterator[PairArrays]:
+        if total:
+            yield scored(0)
+        if total > CHUNK_PAIRS:
+            with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
+                yield from pool.map(scored, starts[1:])
+
+    for start, chunk in zip(starts, chunks(), strict=True):
+        if len(chunk.a):
+            yield chunk
         if progress is not None:
-            progress(min(1.0, (start + len(a)) / total))
+            progress(min(1.0, (start + CHUNK_PAIRS) / total))
     if progress is not None and total == 0:
         progress(1.0)
 

@@ -10,13 +10,15 @@ key     made of                                              finds the same pers
 ``d``   document number                                      any change of name, date or place
 ``p``   phone (last 8 digits of the national number)         any change of name, date or place
 ``dh``  half of the document number + surname's first letters  a wrong or swapped digit
-``ph``  half of the phone + surname's first letters            a wrong or swapped digit
-``ny``  a given name and a surname + birth year              wrong day or month; names dropped
+``ny``  a given name and a surname + birth year and month    wrong day; names dropped
 ``nd``  a given name and a surname + day and month           wrong year; names dropped
-``td``  one name + full birth date                           the other names wrong or swapped
+``sw``  a given name and a surname + birth year, day and     day and month swapped
+        month in either order (days 1 to 12 only)
+``yt``  three letters of a given name and of a surname       wrong day or month
+        + birth year + municipality
+``td``  three letters of one name + full birth date          the other names wrong or swapped
 ``sy``  both surnames + birth year                           a misspelt or changed given name
 ``nm``  given name, surnames + postcode or municipality      no birth date
-``pd``  postcode or municipality + full birth date           every name misspelt
 ``a``   house numbers and first words of the address         names and date wrong
 ``nn``  a given name and a surname                           (rare names only)
 ``pn``  postcode or municipality + a name                    (rare names only)
@@ -49,7 +51,7 @@ Array = npt.NDArray[np.int32]
 MAX_BLOCK = 50
 MAX_LOOSE_BLOCK = 20
 LOOSE_FAMILIES = frozenset({"nn", "pn"})
-FAMILIES = ("d", "p", "dh", "ph", "ny", "nd", "yt", "td", "sy", "nm", "pd", "a", "nn", "pn")
+FAMILIES = ("d", "p", "dh", "ny", "nd", "sw", "yt", "td", "sy", "nm", "a", "nn", "pn")
 
 # What each component of a family's key is: a name word, two first letters, a place, a
 # document, a phone, half of a number, an address, or a plain number (year, date).
@@ -57,14 +59,13 @@ _LAYOUT = {
     "d": ("doc",),
     "p": ("phone",),
     "dh": ("half", "initials"),
-    "ph": ("half", "initials"),
     "ny": ("word", "word", "number"),
     "nd": ("word", "word", "number"),
+    "sw": ("word", "word", "number"),
     "td": ("short", "number"),
     "yt": ("short", "short", "number", "place"),
     "sy": ("word", "word", "number"),
     "nm": ("word", "word", "word", "place"),
-    "pd": ("place", "number"),
     "a": ("address",),
     "nn": ("word", "word"),
     "pn": ("place", "word"),
@@ -103,9 +104,12 @@ def _coded(codes: Factoriser, values: list[str], make: object) -> Array:
 def _address_key(address: str) -> str:
     """The numbers of an address and its first two words: a house, whatever the spelling."""
     words = address.split()
-    numbers = sorted(word for word in words if word.isdigit())
-    names = [word for word in words if not word.isdigit() and len(word) > 2][:2]
-    return " ".join(numbers + names) if numbers and names else ""
+    numbers = [word for word in words if word.isdigit()]
+    if not numbers:  # most addresses without a number are a place name alone: no key
+        return ""
+    names = [word for word in words if len(word) > 2 and not word.isdigit()][:2]
+    numbers.sort()
+    return " ".join(numbers + names) if names else ""
 
 
 def _halves(number: str) -> tuple[str, str]:
@@ -158,6 +162,10 @@ def _key_parts(table: Table) -> _Parts:
     year_month = birth // 100
 
     dated = birth != 0
+    # Day and month in either order, for the dates that could have been written swapped.
+    month, day = month_day // 100, month_day % 100
+    swappable = dated & (day <= 12) & (day != month)
+    either_order = year * 10000 + np.minimum(month, day) * 100 + np.maximum(month, day)
 
     values = {
         "word": words.values,
@@ -190,6 +198,8 @@ def _key_parts(table: Table) -> _Parts:
             yield from part("ny", dated, low, high, year_month)
         for low, high in name_pairs:
             yield from part("nd", dated, low, high, month_day)
+        for low, high in name_pairs:
+            yield from part("sw", swappable, low, high, either_order)
 
         short_pairs = [
             (np.minimum(g, s), np.maximum(g, s))
@@ -204,8 +214,6 @@ def _key_parts(table: Table) -> _Parts:
 
         for where in (postcode, town):
             yield from part("nm", everyone, g0, s_low, np.where(two_surnames, s_high, -1), where)
-        for where in (postcode, town):
-            yield from part("pd", dated, where, birth)
         yield from part("a", everyone, address)
         for low, high in name_pairs:
             yield from part("nn", everyone, low, high)

@@ -180,15 +180,29 @@ def _similarity(
     *,
     dtype: type = np.float32,
     cutoff: float | None = None,
+    distinct: bool = True,
 ) -> npt.NDArray[np.floating]:
     """``scorer`` of each pair's values, computed once per distinct pair of values.
 
-    Past *cutoff* a score is only known to be past it, which is faster to find.
+    Past *cutoff* a score is only known to be past it, which is faster to find. Without
+    *distinct* every pair is scored: cheaper for fields whose pairs of values rarely repeat
+    (documents, phones, addresses), where finding the distinct ones costs more than it saves.
     """
     if len(left) == 0:
         return np.zeros(0, dtype=dtype)
-    low, high, inverse = _distinct_pairs(left, right)
     values = column.array()
+    if not distinct:
+        return np.asarray(
+            cpdist(
+                values[left],
+                values[right],
+                scorer=scorer,
+                workers=-1,
+                dtype=dtype,
+                score_cutoff=cutoff,
+            )
+        )
+    low, high, inverse = _distinct_pairs(left, right)
     scores = cpdist(
         values[low], values[high], scorer=scorer, workers=-1, dtype=dtype, score_cutoff=cutoff
     )
@@ -205,6 +219,7 @@ def _levels_by_similarity(
     thresholds: tuple[tuple[float, int], ...],
     *,
     larger_is_closer: bool = True,
+    distinct: bool = True,
 ) -> None:
     """Set the level of undecided pairs from a similarity (or distance) and thresholds."""
     where = np.flatnonzero(undecided)
@@ -212,13 +227,42 @@ def _levels_by_similarity(
         return
     limits = [threshold for threshold, _ in thresholds]
     cutoff = min(limits) if larger_is_closer else max(limits)
-    scores = _similarity(column, ca[where], cb[where], scorer, cutoff=cutoff)
+    scores = _similarity(column, ca[where], cb[where], scorer, cutoff=cutoff, distinct=distinct)
     assigned = np.zeros(len(where), dtype=bool)
     for threshold, level in thresholds:
         hit = (scores >= threshold) if larger_is_closer else (scores <= threshold)
         hit &= ~assigned
         levels[where[hit]] = level
         assigned |= hit
+
+
+# Characters counted separately in :func:`_character_counts`; any other counts as one kind.
+_COUNTED = np.full(128, 10, dtype=np.int8)
+_COUNTED[ord("0") : ord("9") + 1] = np.arange(10, dtype=np.int8)
+
+
+def _character_counts(values: list[str]) -> npt.NDArray[np.int8]:
+    """How many times each digit (and any other character, together) occurs in each value."""
+    lengths = np.fromiter((len(value) for value in values), dtype=np.int64, count=len(values))
+    characters = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32)
+    kinds = np.where(characters < 128, _COUNTED[np.minimum(characters, 127)], 10)
+    owner = np.repeat(np.arange(len(values), dtype=np.int64), lengths)
+    counts = np.bincount(owner * 11 + kinds, minlength=len(values) * 11)
+    return np.minimum(counts, 127).astype(np.int8).reshape(len(values), 11)
+
+
+def _surely_farther(
+    column: Column, ca: npt.NDArray[np.int32], cb: npt.NDArray[np.int32], distance: int
+) -> npt.NDArray[np.bool_]:
+    """Pairs whose values are certainly more than *distance* edits apart.
+
+    An edit changes the counts of characters by at most two (a substitution), so values whose
+    counts differ by more than twice *distance* need more edits. Most pairs of different
+    documents or phones are found here, without computing their edit distance.
+    """
+    counts = column.derived("character_counts", _character_counts)
+    difference = np.abs(counts[ca].astype(np.int16) - counts[cb]).sum(axis=1)
+    return difference > 2 * distance
 
 
 def _name_shared(
@@ -340,15 +384,19 @@ def _edit_levels(
     levels = np.full(len(a), last, dtype=np.int8)
     missing = (ca == 0) | (cb == 0)
     exact = (ca == cb) & ~missing
+    undecided = ~(missing | exact)
+    farthest = int(max(distance for distance, _ in steps))
+    undecided[undecided] = ~_surely_farther(column, ca[undecided], cb[undecided], farthest)
     _levels_by_similarity(
         levels,
-        ~(missing | exact),
+        undecided,
         column,
         ca,
         cb,
         DamerauLevenshtein.distance,
         steps,
         larger_is_closer=False,
+        distinct=False,
     )
     levels[exact] = 1
     levels[missing] = 0
@@ -367,6 +415,10 @@ def postcode_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
     return _edit_levels(table.postcode, a, b, ((1, 2),), 3)
 
 
+def _words_sorted(values: list[str]) -> npt.NDArray[np.object_]:
+    return np.asarray([" ".join(sorted(value.split())) for value in values], dtype=object)
+
+
 def address_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
     ca, cb = table.address.codes[a], table.address.codes[b]
     levels = np.full(len(a), 4, dtype=np.int8)
@@ -375,20 +427,17 @@ def address_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
     where = np.flatnonzero(~(missing | exact))
     if len(where):
         # Words sorted, so that parts of an address written in another order still agree.
-        low, high, inverse = _distinct_pairs(ca[where], cb[where])
-        used, position = np.unique(np.r_[low, high], return_inverse=True)
-        values = table.address.values
-        words = np.asarray([" ".join(sorted(values[code].split())) for code in used], dtype=object)
+        words = table.address.derived("words_sorted", _words_sorted)
         scores = np.asarray(
             cpdist(
-                words[position[: len(low)]],
-                words[position[len(low) :]],
+                words[ca[where]],
+                words[cb[where]],
                 scorer=fuzz.ratio,
                 workers=-1,
                 dtype=np.float32,
                 score_cutoff=70.0,
             )
-        )[inverse]
+        )
         levels[where[scores >= 70.0]] = 3
         levels[where[scores >= 88.0]] = 2
     levels[exact] = 1

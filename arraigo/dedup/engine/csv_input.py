@@ -75,21 +75,25 @@ def table_from_csv(
         ).fetchone()
         if repeated:
             raise CsvProblem(f"Id {repeated[0]!r} appears twice (row {repeated[1]}).")
-        ids = [
-            str(value)
-            for (value,) in con.execute(
-                f"select {id_sql} from people order by row_number"
-            ).fetchall()
-        ]
+        found = con.execute(f"select {id_sql} as id from people order by row_number")
+        ids = [str(value) for value in found.fetchnumpy()["id"].tolist()]
 
-        columns: dict[str, RawColumn] = {}
+        # Every field's value, normalised where SQL can, worked out once into a table of its
+        # own: factorising then joins plain columns instead of evaluating expressions again.
+        expressions = []
         normalised: set[str] = set()
         for field_name, column in mapping.items():
-            value = f"trim(coalesce(p.{_quoted(stripped[column])}, ''))"
+            value = f"trim(coalesce({_quoted(stripped[column])}, ''))"
             if field_name in _SQL_NORMALISERS:
                 value = _SQL_NORMALISERS[field_name](value)
                 normalised.add(field_name)
-            columns[field_name] = _factorised(con, value)
+            expressions.append(f"{value} as {_quoted(field_name)}")
+        con.execute(
+            "create temporary table fields as select row_number, "
+            f"{', '.join(expressions)} from people"
+        )
+        con.execute("drop table people")
+        columns = {field_name: _factorised(con, field_name) for field_name in mapping}
         report = CsvReport()
         if "birth_date" in columns:
             codes, values = columns["birth_date"]
@@ -141,10 +145,11 @@ _SQL_NORMALISERS = {
 }
 
 
-def _factorised(con: object, value: str) -> RawColumn:
-    """Codes of the expression *value* per row (in file order) and its distinct values, ''
+def _factorised(con: object, field_name: str) -> RawColumn:
+    """Codes of the column *field_name* per row (in file order) and its distinct values, ''
     first."""
-    distinct = f"select distinct {value} as value from people p union select ''"
+    column = _quoted(field_name)
+    distinct = f"select distinct {column} as value from fields union select ''"
     codes = (
         con.execute(  # type: ignore[attr-defined]
             f"""
@@ -152,8 +157,8 @@ def _factorised(con: object, value: str) -> RawColumn:
                 select value, (row_number() over (order by value) - 1)::integer as code
                 from ({distinct})
             )
-            select d.code from people p join distinct_values d on d.value = {value}
-            order by p.row_number
+            select d.code from fields f join distinct_values d on d.value = f.{column}
+            order by f.row_number
             """
         )
         .fetchnumpy()["code"]

@@ -179,13 +179,20 @@ class Column:
 
     codes: Codes
     values: list[str]
-    _array: npt.NDArray[np.object_] | None = field(default=None, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def array(self) -> npt.NDArray[np.object_]:
         """The values as a NumPy array, to pick many at once (made once)."""
-        if self._array is None or len(self._array) != len(self.values):
-            self._array = np.asarray(self.values, dtype=object)
-        return self._array
+        return self.derived("array", lambda values: np.asarray(values, dtype=object))
+
+    def derived(self, name: str, make: Callable[[list[str]], Any]) -> Any:
+        """``make(values)``, computed once per column: a per-value array that every chunk of
+        pairs reads instead of working it out again."""
+        cached = self._derived.get(name)
+        if cached is None or cached[0] != len(self.values):
+            # Values may be added to a column after a first use (the builder shares lists).
+            cached = self._derived[name] = (len(self.values), make(self.values))
+        return cached[1]
 
 
 @dataclass
