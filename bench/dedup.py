@@ -213,9 +213,10 @@ def report(results: dict[str, object]) -> str:
             "and its 50k-synthetic example, adapted, for the Spanish names (see "
             "`bench/splink_models.py`). Target: our F1 ≥ Splink's on every set, FEBRL3 ≥ 0.995.",
             "",
-            "| Set | Records | True pairs | Ours F1 | Ours precision | Ours recall | Splink F1 "
-            "| Splink precision | Splink recall | Met |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+            "| Set | Records | True pairs | Ours F1 | Ours precision | Ours recall | Ours "
+            "threshold | Ours time (s) | Splink F1 | Splink precision | Splink recall | Splink "
+            "time (s) | Met |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
         ]
         for row in accuracy_rows:
             ours, splink = row["ours"], row["splink"]
@@ -223,8 +224,9 @@ def report(results: dict[str, object]) -> str:
             lines.append(
                 f"| {row['set']} | {row['records']:,} | {row['true_pairs']:,} | "
                 f"{ours['f1']:.4f} | {ours['precision']:.4f} | {ours['recall']:.4f} | "
+                f"{ours['threshold']:.2f} | {ours['seconds']:.1f} | "
                 f"{splink['f1']:.4f} | {splink['precision']:.4f} | {splink['recall']:.4f} | "
-                f"{_mark(met)} |"
+                f"{splink['seconds']:.1f} | {_mark(met)} |"
             )
         lines.append("")
     batch_results = results.get("batch")
@@ -246,6 +248,7 @@ def report(results: dict[str, object]) -> str:
             "",
             "| Measurement | Ours | Splink | Ratio | Target | Met |",
             "|---|---:|---:|---:|---|:---:|",
+            f"| Records | {ours['records']:,} | {splink['records']:,} | | | |",
             f"| Wall time (s) | {ours['wall_seconds']:.1f} | {splink['wall_seconds']:.1f} | "
             f"{ours['wall_seconds'] / splink['wall_seconds']:.2f} | ≤ 0.5× Splink | "
             f"{_mark(ours['wall_seconds'] <= 0.5 * splink['wall_seconds'])} |",
@@ -281,16 +284,17 @@ def _realtime_lines(results: dict[str, object]) -> list[str]:
         "",
         str(results["description"]),
         "",
-        "| Measurement | p50 (ms) | p95 (ms) | max (ms) | candidates (median) | target (p95) "
-        "| Met |",
-        "|---|---:|---:|---:|---:|---|:---:|",
+        "| Measurement | Look-ups | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | candidates "
+        "(median) | target (p95) | Met |",
+        "|---|---:|---:|---:|---:|---:|---:|---|:---:|",
     ]
     for row in results["rows"]:  # type: ignore[attr-defined]
         target = row.get("target")
         met = "" if target is None else _mark(row["p95"] <= target)
         lines.append(
-            f"| {row['name']} | {row['p50']:.1f} | {row['p95']:.1f} | {row['max']:.1f} | "
-            f"{row['candidates']} | {'' if target is None else f'≤ {target}'} | {met} |"
+            f"| {row['name']} | {row['lookups']} | {row['p50']:.1f} | {row['p95']:.1f} | "
+            f"{row['p99']:.1f} | {row['max']:.1f} | {row['candidates']} | "
+            f"{'' if target is None else f'≤ {target} ms'} | {met} |"
         )
     lines += ["", str(results.get("notes", "")), ""]
     return lines

@@ -260,7 +260,9 @@ def _row(
         "name": name,
         "p50": statistics.median(ordered),
         "p95": ordered[int(0.95 * (len(ordered) - 1))],
+        "p99": ordered[int(0.99 * (len(ordered) - 1))],
         "max": ordered[-1],
+        "lookups": len(ordered),
         "candidates": int(statistics.median(candidates)),
         "target": target,
     }

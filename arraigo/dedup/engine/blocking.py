@@ -19,6 +19,7 @@ key     made of                                              finds the same pers
 ``td``  three letters of one name + full birth date          the other names wrong or swapped
 ``sy``  both surnames + birth year                           a misspelt or changed given name
 ``nm``  given name, surnames + postcode or municipality      no birth date
+``pd``  postcode or municipality + full birth date           every name misspelt
 ``a``   house numbers and first words of the address         names and date wrong
 ``nn``  a given name and a surname                           (rare names only)
 ``pn``  postcode or municipality + a name                    (rare names only)
@@ -51,7 +52,7 @@ Array = npt.NDArray[np.int32]
 MAX_BLOCK = 50
 MAX_LOOSE_BLOCK = 20
 LOOSE_FAMILIES = frozenset({"nn", "pn"})
-FAMILIES = ("d", "p", "dh", "ny", "nd", "sw", "yt", "td", "sy", "nm", "a", "nn", "pn")
+FAMILIES = ("d", "p", "dh", "ny", "nd", "sw", "yt", "td", "sy", "nm", "pd", "a", "nn", "pn")
 
 # What each component of a family's key is: a name word, two first letters, a place, a
 # document, a phone, half of a number, an address, or a plain number (year, date).
@@ -66,6 +67,7 @@ _LAYOUT = {
     "yt": ("short", "short", "number", "place"),
     "sy": ("word", "word", "number"),
     "nm": ("word", "word", "word", "place"),
+    "pd": ("place", "number"),
     "a": ("address",),
     "nn": ("word", "word"),
     "pn": ("place", "word"),
@@ -214,6 +216,8 @@ def _key_parts(table: Table) -> _Parts:
 
         for where in (postcode, town):
             yield from part("nm", everyone, g0, s_low, np.where(two_surnames, s_high, -1), where)
+        for where in (postcode, town):
+            yield from part("pd", dated, where, birth)
         yield from part("a", everyone, address)
         for low, high in name_pairs:
             yield from part("nn", everyone, low, high)
