@@ -2,8 +2,10 @@
 
 Every comparison has an ordered list of levels; level 0 means one of the records lacks the
 field (it weighs nothing), level 1 is the closest agreement and the last level disagreement.
-String similarity is computed once per distinct pair of values (rapidfuzz ``cpdist``), and
-exact agreement by comparing integer codes.
+String similarity is computed by rapidfuzz (``cpdist``): once per distinct pair of values for
+names and places, which repeat; for documents and phones only on the pairs that counting
+characters has not already put in the last level. Exact agreement is found by comparing
+integer codes.
 """
 
 from collections.abc import Callable
