@@ -51,7 +51,7 @@ def _enrol(
 # --- El Salvador: workshops with attendance -----------------------------------------------------
 
 
-def _workshop(
+def workshop(
     demo: CountryDemo,
     *,
     details: services.CourseDetails,
@@ -62,17 +62,45 @@ def _workshop(
     people: Sequence[Participant],
     today: datetime.date,
 ) -> Course:
-    manager = demo.users[Role.MANAGER]
-    caseworker = demo.users[Role.CASEWORKER]
+    """A course created two weeks before its first session, then held (see ``hold_workshop``)."""
     course = services.course_create(
         programme=demo.programme,
         details=details,
-        by=manager,
+        by=demo.users[Role.MANAGER],
         at=_at(first_day - datetime.timedelta(days=14), 9),
     )
+    hold_workshop(
+        demo,
+        course=course,
+        weeks=weeks,
+        first_day=first_day,
+        topics=topics,
+        rng=rng,
+        people=people,
+        today=today,
+    )
+    return course
+
+
+def hold_workshop(
+    demo: CountryDemo,
+    *,
+    course: Course,
+    weeks: int,
+    first_day: datetime.date,
+    topics: Sequence[str],
+    rng: random.Random,
+    people: Sequence[Participant],
+    today: datetime.date,
+    regularity: tuple[float, float] = (0.55, 1.0),
+) -> None:
+    """Enrol *people* a week before *first_day*, add the weekly sessions (the third one
+    cancelled) and take attendance after each session held by *today*. Each person comes with
+    a regularity drawn from *regularity*."""
+    caseworker = demo.users[Role.CASEWORKER]
     enrolments = _enrol(course, people, on=first_day - datetime.timedelta(days=7), by=caseworker)
     # Each person comes with their own regularity: most finish, a few drop below the minimum.
-    regularity = {enrolment.pk: rng.uniform(0.55, 1.0) for enrolment in enrolments}
+    comes = {enrolment.pk: rng.uniform(*regularity) for enrolment in enrolments}
     for week in range(weeks):
         day = first_day + datetime.timedelta(days=7 * week)
         session = services.session_add(
@@ -96,18 +124,17 @@ def _workshop(
         services.attendance_record_sheet(
             session=session,
             enrolments=enrolments,
-            present={e.pk for e in enrolments if rng.random() < regularity[e.pk]},
+            present={e.pk for e in enrolments if rng.random() < comes[e.pk]},
             by=caseworker,
             at=_at(day, 12),
         )
-    return course
 
 
 def _el_salvador(demo: CountryDemo, *, rng: random.Random, today: datetime.date) -> list[Course]:
     people = _people(demo, PEOPLE_PER_COURSE + 8, rng)
     # Six weekly sessions, the last one next week: attendance is taken up to this week.
     first_day = today - datetime.timedelta(days=7 * 4 + today.weekday())
-    workshop = _workshop(
+    entrepreneurship = workshop(
         demo,
         details=services.CourseDetails(
             code="EMP-1",
@@ -135,7 +162,7 @@ def _el_salvador(demo: CountryDemo, *, rng: random.Random, today: datetime.date)
         people=people[:PEOPLE_PER_COURSE],
         today=today,
     )
-    finance = _workshop(
+    finance = workshop(
         demo,
         details=services.CourseDetails(
             code="FIN-1",
@@ -152,7 +179,7 @@ def _el_salvador(demo: CountryDemo, *, rng: random.Random, today: datetime.date)
         people=people[8:],
         today=today,
     )
-    return [workshop, finance]
+    return [entrepreneurship, finance]
 
 
 # --- Ecuador: a virtual course with modules -----------------------------------------------------
@@ -240,7 +267,8 @@ MODULES: tuple[tuple[str, str, tuple[tuple[str, tuple[str, ...], int], ...]], ..
 def _virtual_course(demo: CountryDemo, *, rng: random.Random, today: datetime.date) -> Course:
     manager = demo.users[Role.MANAGER]
     caseworker = demo.users[Role.CASEWORKER]
-    opened = today - datetime.timedelta(days=45)
+    # Online for months: people enrol on a rolling basis (this group six weeks ago).
+    opened = today - datetime.timedelta(days=240)
     course = services.course_create(
         programme=demo.programme,
         details=services.CourseDetails(
@@ -276,7 +304,7 @@ def _virtual_course(demo: CountryDemo, *, rng: random.Random, today: datetime.da
                 at=_at(opened, 10),
             )
         modules.append(module)
-    enrolled_on = opened + datetime.timedelta(days=2)
+    enrolled_on = today - datetime.timedelta(days=43)
     enrolments = _enrol(
         course, _people(demo, PEOPLE_PER_COURSE, rng), on=enrolled_on, by=caseworker
     )
@@ -287,27 +315,30 @@ def _virtual_course(demo: CountryDemo, *, rng: random.Random, today: datetime.da
             by=caseworker,
             at=_at(enrolled_on, 11),
         )
-        _take_modules(link, modules, rng=rng, start=enrolled_on, today=today)
+        take_modules(link, modules, rng=rng, start=enrolled_on, today=today)
     return course
 
 
-def _take_modules(
+def take_modules(
     link: AccessLink,
     modules: list[Module],
     *,
     rng: random.Random,
     start: datetime.date,
     today: datetime.date,
-) -> None:
-    """The person works through the modules in order, through the link, and may stop."""
+    stops: float = 0.2,
+    skill: tuple[float, float] = (0.5, 1.0),
+) -> datetime.date | None:
+    """The person works through the modules in order, through the link, and may stop before
+    each one (with chance *stops*). Returns the day the last module was passed, if it was."""
     day = start
-    skill = rng.uniform(0.5, 1.0)
+    knows = rng.uniform(*skill)
     for module in modules:
-        if rng.random() < 0.2:  # stops here, for now
-            return
+        if rng.random() < stops:  # stops here, for now
+            return None
         day += datetime.timedelta(days=rng.randrange(2, 9))
         if day > today:
-            return
+            return None
         questions = list(module.questions.order_by("order"))
         if not questions:
             services.module_mark_read(link=link, module=module, at=_at(day, 19))
@@ -315,7 +346,7 @@ def _take_modules(
         for attempt in range(2):
             answers = {
                 q.pk: q.correct_choice
-                if rng.random() < skill
+                if rng.random() < knows
                 else (q.correct_choice + 1) % len(q.choices)
                 for q in questions
             }
@@ -325,7 +356,8 @@ def _take_modules(
             if result.passed:
                 break
         else:
-            return  # did not pass yet: will come back
+            return None  # did not pass yet: will come back
+    return day
 
 
 def build_learning(

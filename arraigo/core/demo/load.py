@@ -1,4 +1,5 @@
-"""Load the whole demo: three countries, their staff and directories, people and casework."""
+"""Load the whole demo: three countries, their staff and directories, people and casework,
+courses and seed capital."""
 
 import datetime
 import random
@@ -19,6 +20,7 @@ from arraigo.core.demo.organisations import (
 from arraigo.core.demo.persons import PersonMaker
 from arraigo.core.demo.stories import Pickers, Story
 from arraigo.learning.demo import build_learning
+from arraigo.livelihoods.demo import build_livelihoods
 
 DEFAULT_PEOPLE = 2000
 # Share of the demo's people in each country.
@@ -75,4 +77,7 @@ def load(
     with transaction.atomic():
         courses = build_learning(demos, rng=rng, now=now, say=say)
     say(f"{len(courses)} courses with sessions, attendance and modules")
+    with transaction.atomic():
+        calls = build_livelihoods(demos, courses, rng=rng, now=now, say=say)
+    say(f"{len(calls)} seed-capital calls  ({time.monotonic() - started:.0f} s)")
     return demos

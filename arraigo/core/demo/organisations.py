@@ -59,6 +59,8 @@ class CountrySpec:
     # and of a second one with its own account (partner2).
     partner: int = 0
     second_partner: int = 2
+    # Evaluators besides evaluator.<country>: a seed-capital committee needs three of them.
+    extra_evaluators: int = 0
 
 
 @dataclass
@@ -73,6 +75,8 @@ class CountryDemo:
     services: dict[UUID, list[Service]] = field(default_factory=dict)  # provider pk → services
     # Provider pk → the user of the provider's organisation who answers its referrals.
     responders: dict[UUID, User] = field(default_factory=dict)
+    # Every EVALUATOR of the organisation, evaluator.<country> first.
+    evaluators: list[User] = field(default_factory=list)
 
     @property
     def provider_organisations(self) -> list[Organisation]:
@@ -226,6 +230,7 @@ def country_specs(today: datetime.date) -> tuple[CountrySpec, ...]:
                     opening_hours="Todos los días, 24 horas (emergencias)",
                 ),
             ),
+            extra_evaluators=2,
         ),
         CountrySpec(
             country="CO",
@@ -440,6 +445,7 @@ def country_specs(today: datetime.date) -> tuple[CountrySpec, ...]:
                     (("Bolsa de empleo", Category.EMPLOYMENT, ""),),
                 ),
             ),
+            extra_evaluators=2,
         ),
     )
 
@@ -487,12 +493,18 @@ def build_country(
     organisation.save(force_insert=True)
     audit.record_created(actor=None, action="organisation.created", target=organisation, at=at)
 
-    def member(email: str, role: str, org: Organisation, programmes: list[Programme]) -> User:
+    def member(
+        email: str,
+        role: str,
+        org: Organisation,
+        programmes: list[Programme],
+        names: random.Random = rng,
+    ) -> User:
         # The service checks password strength; the demo's published password is set after.
         membership = accounts.member_create(
             organisation=org,
             email=email,
-            full_name=_staff_name(rng, spec.country),
+            full_name=_staff_name(names, spec.country),
             role=role,
             password=get_random_string(24),
             programmes=programmes,
@@ -573,9 +585,21 @@ def build_country(
     demo.responders[second.pk] = member(
         f"partner2.{country}@{DEMO_DOMAIN}", Role.PARTNER, second.organisation, []
     )
+    # Their names come from their own random stream: the people drawn after stay the same.
+    names = random.Random(f"{spec.country}-evaluators")  # noqa: S311 - synthetic names
+    demo.evaluators = [users[Role.EVALUATOR]] + [
+        member(
+            f"evaluator{n}.{country}@{DEMO_DOMAIN}",
+            Role.EVALUATOR,
+            organisation,
+            [programme],
+            names=names,
+        )
+        for n in range(2, spec.extra_evaluators + 2)
+    ]
     return demo
 
 
 def demo_password_hash() -> str:
-    """The demo password hashed once: hashing it for each of the 27 accounts takes seconds."""
+    """The demo password hashed once: hashing it for each of the 31 accounts takes seconds."""
     return make_password(DEMO_PASSWORD)

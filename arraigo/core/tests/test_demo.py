@@ -19,6 +19,11 @@ PEOPLE = 60
 COUNTRIES = {"SV": "OIM El Salvador", "CO": "PNUD Colombia", "EC": "Fundación Emprender Ecuador"}
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's proofs of delivery
+
+
 @pytest.fixture
 def demo() -> str:
     out = io.StringIO()
@@ -43,7 +48,9 @@ def test_three_organisations_each_with_a_programme_and_a_directory(demo):
 
 def test_one_login_per_role_in_each_country_with_the_demo_password(demo):
     memberships = Membership.objects.filter(user__email__endswith="@demo.arraigo.org")
-    assert memberships.count() == 24 + 3  # a login per role and country, and a second partner
+    # A login per role and country, a second partner in each, and two more evaluators in the
+    # countries whose seed-capital committees score business plans.
+    assert memberships.count() == 24 + 3 + 4
     for prefix in COUNTRIES:
         lead = Organisation.objects.get(reference_prefix=prefix)
         programme = Programme.objects.get(organisation=lead)

@@ -1,4 +1,5 @@
-"""Load the demo: organisations, staff logins, service directories, people and their cases."""
+"""Load the demo: organisations, staff logins, service directories, people and their cases,
+courses and seed capital."""
 
 import time
 from typing import Any
@@ -19,7 +20,8 @@ class Command(BaseCommand):
     help = (
         "Load synthetic demo data: three organisations (El Salvador, Colombia, Ecuador) with "
         "their programmes, a login per role, service directories and about 2,000 participants "
-        "with cases, plans, notes and referrals. Does nothing if the demo is already loaded."
+        "with cases, plans, notes and referrals, courses, and seed-capital calls from applications "
+        "to follow-up visits. Does nothing if the demo is already loaded."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
