@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arraigo.accounts.models import User
@@ -106,7 +107,7 @@ def _check_staff(
 
 
 def _not_in_future(value: datetime.date, *, at: datetime.datetime, field_name: str) -> None:
-    if value > at.date():
+    if value > timezone.localdate(at):
         raise ValidationError({field_name: _("This date cannot be in the future.")})
 
 
@@ -707,7 +708,7 @@ def plan_action_set_status(
         action,
         {
             "status": status,
-            "completed_on": at.date() if status == PlanAction.Status.DONE else None,
+            "completed_on": timezone.localdate(at) if status == PlanAction.Status.DONE else None,
         },
         actor=by,
         action=STATUS_ACTIONS[PlanAction.Status(status)],

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import JSONField, Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from arraigo.accounts.models import Organisation, User
@@ -258,7 +259,7 @@ def _enrol(
     enrolment, created = Enrolment.objects.get_or_create(
         participant=participant,
         programme=programme,
-        defaults={"enrolled_on": at.date()},
+        defaults={"enrolled_on": timezone.localdate(at)},
     )
     if created:
         audit.record_created(actor=by, action="participant.enrolled", target=enrolment, at=at)
@@ -288,8 +289,10 @@ def participant_register(
     if membership is None:
         raise PermissionDenied
     organisation = membership.organisation
-    _check_details(details, today=at.date())
-    participant = Participant(organisation=organisation, registered_on=at.date(), registered_by=by)
+    _check_details(details, today=timezone.localdate(at))
+    participant = Participant(
+        organisation=organisation, registered_on=timezone.localdate(at), registered_by=by
+    )
     _apply(participant, details)
     participant.reference = next_reference(
         prefix=organisation.reference_prefix or organisation.country, year=at.year
@@ -317,7 +320,7 @@ def participant_update(
 
     :raises ValidationError: with messages keyed by field when the details do not hold.
     """
-    _check_details(details, today=at.date())
+    _check_details(details, today=timezone.localdate(at))
     before = audit.snapshot(participant)
     _apply(participant, details)
     participant.full_clean(validate_constraints=False)
@@ -462,7 +465,7 @@ def consent_record(
     :raises ValidationError: if the dates do not hold.
     """
     errors: dict[str, Any] = {}
-    if given_on > at.date():
+    if given_on > timezone.localdate(at):
         errors["given_on"] = _("A consent cannot be given in the future.")
     if expires_on is not None and expires_on <= given_on:
         errors["expires_on"] = _("The consent must expire after the day it was given.")
@@ -495,7 +498,7 @@ def consent_withdraw(
     """
     if consent.withdrawn_on is not None:
         raise ConsentNotWithdrawable(_("This consent was already withdrawn."))
-    if on < consent.given_on or on > at.date():
+    if on < consent.given_on or on > timezone.localdate(at):
         raise ConsentNotWithdrawable(
             _("The withdrawal date must be between the day it was given and today."),
             field="withdrawn_on",
@@ -617,7 +620,7 @@ def participants_generate(
     key_of = lru_cache(maxsize=None)(lambda token: phonetic(token)[:KEY_LENGTH])
     seen_numbers: set[tuple[str, str]] = set()
     totals = dict.fromkeys(("participants", "documents", "name_keys", "skipped", "blocking"), 0)
-    today = at.date()
+    today = timezone.localdate(at)
 
     def write(batch: list[GeneratedPerson]) -> None:
         sequence, _created = ReferenceSequence.objects.select_for_update().get_or_create(

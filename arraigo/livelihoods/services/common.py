@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def not_in_future(value: datetime.date, *, at: datetime.datetime) -> bool:
-    return value <= at.date()
+    return value <= timezone.localdate(at)
 
 
 @dataclass(frozen=True)
