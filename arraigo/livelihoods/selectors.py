@@ -29,6 +29,7 @@ from arraigo.livelihoods.models import (
     FollowUpVisit,
     PriorityCriterion,
     PurchaseOrder,
+    PurchaseOrderLine,
     Quota,
     RubricCriterion,
 )
@@ -498,6 +499,39 @@ def award_money(*, award: Award) -> AwardMoney:
         delivered=total(award.deliveries.all(), "value"),
         contributed=total(award.contributions.all(), "amount"),
     )
+
+
+def lines_left_to_order(*, award: Award, supplier: str = "") -> list[dict[str, Any]]:
+    """The plan's budget lines as order lines, for the part the award pays and no order has yet.
+
+    The participant's own contribution is theirs to buy, so a line it pays in whole is left
+    out, and a line it pays in part is proposed for the award's part only: as whole units
+    where the unit cost divides it, as one amount otherwise. Lines of *supplier* only if given.
+    """
+    ordered = (
+        PurchaseOrderLine.objects.filter(budget_line__plan=award.plan_id)
+        .exclude(order__status=PurchaseOrder.Status.CANCELLED)
+        .values("budget_line")
+        .annotate(t=Sum("total"))
+    )
+    ordered_by_line = {row["budget_line"]: row["t"] for row in ordered}
+    proposed = []
+    for line in award.plan.budget_lines.order_by("order", "id"):
+        if supplier and line.supplier != supplier:
+            continue
+        left = line.grant_part - ordered_by_line.get(line.pk, ZERO)
+        if left <= 0:
+            continue
+        whole_units = line.unit_cost > 0 and left % line.unit_cost == 0
+        proposed.append(
+            {
+                "budget_line": line.pk,
+                "item": line.item,
+                "quantity": left / line.unit_cost if whole_units else Decimal("1"),
+                "unit_cost": line.unit_cost if whole_units else left,
+            }
+        )
+    return proposed
 
 
 def award_orders(*, award: Award) -> QuerySet[PurchaseOrder]:

@@ -255,7 +255,8 @@ def purchase_order_issue(
         of another award.
     :raises SpendingAboveAward: if the orders would add up to more than the award.
     :raises SpendingAboveTranche: if the tranche's orders would add up to more than it.
-    :raises ValidationError: keyed by field: no supplier, a date in the future.
+    :raises ValidationError: keyed by field: no supplier, a date in the future or before
+        the award.
     """
     _require_active(award)
     Award.objects.select_for_update().filter(pk=award.pk).first()
@@ -263,6 +264,8 @@ def purchase_order_issue(
     if not supplier:
         raise ValidationError({"supplier": _("Name the supplier.")})
     _not_in_future(issued_on, at=at, field="issued_on")
+    if issued_on < award.awarded_on:
+        raise ValidationError({"issued_on": _("An order cannot be issued before the award.")})
     if tranche is not None and tranche.award_id != award.pk:
         raise OrderInvalid(_("Choose a tranche of this award."), field="tranche")
     if not lines:

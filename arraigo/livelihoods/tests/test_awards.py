@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from arraigo.core.models import AuditEvent
-from arraigo.livelihoods import services, uploads
+from arraigo.livelihoods import selectors, services, uploads
 from arraigo.livelihoods.models import (
     Award,
     BusinessPlan,
@@ -29,6 +29,7 @@ from arraigo.livelihoods.tests.factories import ApprovedPlanFactory, AwardFactor
 
 pytestmark = pytest.mark.django_db
 
+AWARDED_ON = datetime.date(2026, 4, 30)
 DELIVERED_ON = datetime.date(2026, 5, 2)
 
 
@@ -54,7 +55,7 @@ def plan(programme):
 @pytest.fixture
 def award(plan, manager):
     return services.award_create(
-        plan=plan, amount=Decimal("900"), awarded_on=NOW.date(), by=manager, at=NOW
+        plan=plan, amount=Decimal("900"), awarded_on=AWARDED_ON, by=manager, at=NOW
     )
 
 
@@ -139,7 +140,7 @@ def test_awards_stay_within_the_calls_budget(plan, manager):
 
     with pytest.raises(services.CallBudgetExceeded, match=re.escape("500.00 USD is left")):
         services.award_create(
-            plan=plan, amount=Decimal("900"), awarded_on=NOW.date(), by=manager, at=NOW
+            plan=plan, amount=Decimal("900"), awarded_on=AWARDED_ON, by=manager, at=NOW
         )
 
 
@@ -238,11 +239,31 @@ def test_order_lines_must_be_of_the_plans_budget(award, manager, programme):
         _order(award, manager, PLANCHA, supplier="  ")
 
 
+def test_an_order_dated_before_the_award_is_refused_at_its_date(award, manager):
+    with pytest.raises(ValidationError) as refused:
+        services.purchase_order_issue(
+            award=award,
+            supplier="Ferretería El Pino",
+            lines=PLANCHA,
+            issued_on=AWARDED_ON - datetime.timedelta(days=1),
+            tranche=None,
+            by=manager,
+            at=NOW,
+        )
+
+    assert refused.value.message_dict == {
+        "issued_on": ["An order cannot be issued before the award."]
+    }
+    assert not award.purchase_orders.exists()
+
+
 # --- Deliveries ---------------------------------------------------------------------------------
 
 
 def test_a_delivery_without_an_award_is_refused_and_nothing_is_saved(plan, caseworker, manager):
-    other_award = AwardFactory(plan=ApprovedPlanFactory(application__call=plan.application.call))
+    other_award = AwardFactory(
+        plan=ApprovedPlanFactory(application__call=plan.application.call), awarded_on=AWARDED_ON
+    )
     order = _order(other_award, manager, PLANCHA)
 
     with pytest.raises(services.DeliveryWithoutAward, match="no award yet"):
@@ -445,3 +466,75 @@ def test_proof_is_downloaded_only_through_the_access_checked_page(
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302  # to the sign-in page
+
+
+# --- What a new order proposes ------------------------------------------------------------------
+
+
+def _budget_line(plan, order, item, quantity, unit_cost, own, supplier="Ferretería El Pino"):
+    total = Decimal(quantity) * Decimal(unit_cost)
+    return plan.budget_lines.create(
+        order=order,
+        item=item,
+        quantity=Decimal(quantity),
+        unit_cost=Decimal(unit_cost),
+        own_contribution=Decimal(own),
+        supplier=supplier,
+        total=total,
+    )
+
+
+@pytest.fixture
+def mixed_budget(plan):
+    """The factory's iron (1,000, 100 paid by the participant) and three more lines."""
+    return {
+        "sillas": _budget_line(plan, 2, "Sillas", "10", "20.00", "40.00"),
+        "local": _budget_line(plan, 3, "Alquiler del local", "1", "150.00", "150.00"),
+        "harina": _budget_line(plan, 4, "Harina", "5", "30.00", "0", supplier="Molino Sol"),
+    }
+
+
+def _proposed(award, supplier=""):
+    return [
+        (line["item"], line["quantity"], line["unit_cost"])
+        for line in selectors.lines_left_to_order(award=award, supplier=supplier)
+    ]
+
+
+def test_an_order_proposes_only_what_the_award_pays_of_each_line(award, mixed_budget):
+    assert _proposed(award) == [
+        ("Plancha de hierro", Decimal("1"), Decimal("900.00")),
+        ("Sillas", Decimal("8"), Decimal("20.00")),
+        ("Harina", Decimal("5"), Decimal("30.00")),
+    ]
+    assert _proposed(award, supplier="Molino Sol") == [("Harina", Decimal("5"), Decimal("30.00"))]
+
+
+def test_an_order_proposes_what_no_other_order_covers_yet(award, mixed_budget, manager):
+    sillas = mixed_budget["sillas"]
+    ordered = _order(
+        award, manager, [OrderLineInput("Sillas", Decimal("3"), Decimal("20"), budget_line=sillas)]
+    )
+    assert ("Sillas", Decimal("5"), Decimal("20.00")) in _proposed(award)
+
+    services.purchase_order_cancel(order=ordered, by=manager, at=NOW)
+
+    assert ("Sillas", Decimal("8"), Decimal("20.00")) in _proposed(award)
+
+
+def test_the_proposed_lines_of_a_supplier_are_accepted_as_an_order(award, manager):
+    proposed = selectors.lines_left_to_order(award=award, supplier="Ferretería El Pino")
+    lines = [
+        OrderLineInput(
+            line["item"],
+            line["quantity"],
+            line["unit_cost"],
+            budget_line=award.plan.budget_lines.get(pk=line["budget_line"]),
+        )
+        for line in proposed
+    ]
+
+    order = _order(award, manager, lines)
+
+    assert order.total == award.amount
+    assert selectors.lines_left_to_order(award=award) == []

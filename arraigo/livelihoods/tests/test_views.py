@@ -3,6 +3,7 @@ partials, uploads and downloads; bad input shows at its field and writes nothing
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -632,6 +633,22 @@ def test_a_delivery_without_an_award_is_refused_with_a_message(as_user, casework
     assert response.status_code == 200
     assert "This plan has no award yet" in response.text
     assert not Delivery.objects.exists()
+
+
+def test_a_new_order_proposes_the_awards_part_of_the_budget(as_user, manager, approved):
+    client = as_user(manager)
+    client.post(
+        reverse("livelihoods:award_new", args=[approved.pk]),
+        {"amount": "900", "awarded_on": timezone.localdate().isoformat()},
+    )
+    award = Award.objects.get()
+
+    page = client.get(reverse("livelihoods:order_new", args=[award.pk]))
+
+    # The iron costs 1,000.00 of which the participant pays 100.00: the award's 900.00 is proposed.
+    assert 'name="lines-0-item" value="Plancha de hierro"' in page.text
+    assert re.search(r'name="lines-0-unit_cost" value="900(\.00)?"', page.text)
+    assert 'name="lines-0-quantity" value="1"' in page.text
 
 
 def test_an_award_an_order_and_a_delivery_with_its_proof(

@@ -149,16 +149,7 @@ def order_new(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         data, tranches=award.tranches.all(), initial={"issued_on": timezone.localdate()}
     )
     supplier = request.GET.get("supplier", "")
-    lines = [
-        {
-            "budget_line": line.pk,
-            "item": line.item,
-            "quantity": line.quantity,
-            "unit_cost": line.unit_cost,
-        }
-        for line in budget
-        if not supplier or line.supplier == supplier
-    ]
+    lines = selectors.lines_left_to_order(award=award, supplier=supplier)
     formset = OrderLineFormSet(data, prefix="lines", budget=budget, initial=lines)
     if supplier:
         form.initial["supplier"] = supplier
