@@ -129,6 +129,7 @@ def agreements_in_force(
         Q(valid_until__isnull=True) | Q(valid_until__gte=on),
         purpose=SharingAgreement.Purpose.DUPLICATE_CHECK,
         valid_from__lte=on,
+        ended_at__isnull=True,
         organisation_a__is_active=True,
         organisation_b__is_active=True,
     ).order_by("valid_from", "id")

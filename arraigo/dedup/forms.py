@@ -124,6 +124,15 @@ class ReasonForm(Form):
     )
 
 
+class AgreementEndForm(Form):
+    reason = forms.CharField(
+        label=_("Why it ends"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The other organisation reads this on its list of agreements."),
+    )
+
+
 class MergeForm(ReasonForm):
     """Which record is kept, and for each group of fields whose values differ, whose value."""
 

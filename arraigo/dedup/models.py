@@ -2,7 +2,8 @@
 decisions staff take on them, merges (which can be undone) and the sharing agreements that let
 one organisation's check look at another's registry."""
 
-from typing import ClassVar
+import datetime
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -447,6 +448,12 @@ class SharingAgreement(BaseModel):
     class Purpose(models.TextChoices):
         DUPLICATE_CHECK = "DUPLICATE_CHECK", _("Checking for people registered twice")
 
+    class State(models.TextChoices):
+        UPCOMING = "UPCOMING", _("Not yet in force")
+        IN_FORCE = "IN_FORCE", _("In force")
+        EXPIRED = "EXPIRED", _("Expired")
+        ENDED = "ENDED", _("Ended")
+
     organisation_a = models.ForeignKey(
         "accounts.Organisation",
         verbose_name=_("organisation"),
@@ -482,6 +489,18 @@ class SharingAgreement(BaseModel):
         blank=True,
         related_name="+",
     )
+    # Either organisation may end the agreement at once, whatever its dates said: from then on
+    # neither one's check reads the other's people.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.CharField(_("reason for ending"), max_length=500, blank=True)
 
     data_classification: ClassVar[dict[str, Classification]] = {
         "organisation_a": PUBLIC,
@@ -492,6 +511,9 @@ class SharingAgreement(BaseModel):
         "signed_by": PERSONAL,
         "discloses_reference": PUBLIC,
         "recorded_by": PUBLIC,
+        "ended_at": PUBLIC,
+        "ended_by": PUBLIC,
+        "end_reason": PUBLIC,
     }
 
     class Meta:
@@ -512,6 +534,22 @@ class SharingAgreement(BaseModel):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+    def state_on(self, day: datetime.date) -> str:
+        """Whether the agreement is in force on *day*, not yet, expired or ended by a party."""
+        if self.ended_at is not None:
+            return self.State.ENDED
+        if day < self.valid_from:
+            return self.State.UPCOMING
+        if self.valid_until is not None and day > self.valid_until:
+            return self.State.EXPIRED
+        return self.State.IN_FORCE
+
+    def other_than(self, organisation_id: Any) -> Any:
+        """The organisation of the agreement that is not *organisation_id*."""
+        if self.organisation_a_id == organisation_id:
+            return self.organisation_b
+        return self.organisation_a
 
     def audit_scope(self) -> AuditScope:
         return AuditScope(organisation_id=self.organisation_a_id)

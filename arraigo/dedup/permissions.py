@@ -7,16 +7,17 @@
   whole organisation; a MANAGER on the pairs whose two people are both in its programmes, the
   passes over its programmes and the merges of people it sees. Caseworkers get no queue: it
   puts people of every programme side by side.
-* Everyone else, and another organisation's pairs, passes and merges: 404.
+* Sharing agreements: an ADMIN of either organisation sees them and may end them.
+* Everyone else, and another organisation's pairs, passes, merges and agreements: 404.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import PROGRAMME_MANAGER_ROLES, has_role, membership_of
 from arraigo.core.lookups import get_or_404
-from arraigo.dedup.models import BatchJob, CandidatePair, Merge
+from arraigo.dedup.models import BatchJob, CandidatePair, Merge, SharingAgreement
 from arraigo.people.permissions import REGISTRAR_ROLES, visible_participants
 from arraigo.programmes.permissions import visible_programmes
 
@@ -29,6 +30,7 @@ DEDUP_ACTIONS: dict[str, frozenset[str]] = {
     "undo": PROGRAMME_MANAGER_ROLES,
     "run_pass": PROGRAMME_MANAGER_ROLES,
     "run_organisation_pass": frozenset({Role.ADMIN}),
+    "agreements": frozenset({Role.ADMIN}),
 }
 
 
@@ -100,3 +102,23 @@ def access_merge(*, user: User, pk: object, action: str = "review") -> Merge:
     if not may(user, action):
         raise PermissionDenied
     return merge
+
+
+def visible_agreements(user: User) -> QuerySet[SharingAgreement]:
+    """The sharing agreements of an ADMIN's organisation, on either side."""
+    membership = membership_of(user)
+    if membership is None or not may(user, "agreements"):
+        return SharingAgreement.objects.none()
+    organisation = membership.organisation_id
+    return SharingAgreement.objects.filter(
+        Q(organisation_a=organisation) | Q(organisation_b=organisation)
+    )
+
+
+def access_agreement(*, user: User, pk: object) -> SharingAgreement:
+    return get_or_404(
+        visible_agreements(user).select_related(
+            "organisation_a", "organisation_b", "recorded_by", "ended_by"
+        ),
+        pk=pk,
+    )

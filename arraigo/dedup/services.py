@@ -84,6 +84,10 @@ class PassNotQueued(ApplicationError):
     """Raised when a pass that already ran (or is running) is run again."""
 
 
+class AgreementOver(ApplicationError):
+    """Raised when an agreement that already ended or expired is ended."""
+
+
 def _decision(
     *,
     organisation: Organisation | Any,
@@ -625,4 +629,31 @@ def sharing_agreement_record(
     )
     agreement.save(force_insert=True)
     audit.record_created(actor=by, action="sharing_agreement.recorded", target=agreement, at=at)
+    return agreement
+
+
+@transaction.atomic
+def sharing_agreement_end(
+    *, agreement: SharingAgreement, reason: str, by: User, at: datetime.datetime
+) -> SharingAgreement:
+    """End *agreement* at once, at the request of either organisation: from *at* on, neither
+    one's duplicate check reads the other's people, whatever the agreement's dates said.
+
+    :raises AgreementOver: if it already ended or expired.
+    :raises ValidationError: keyed by field: no reason.
+    """
+    agreement = SharingAgreement.objects.select_for_update().get(pk=agreement.pk)
+    state = agreement.state_on(timezone.localdate(at))
+    if state in (SharingAgreement.State.ENDED, SharingAgreement.State.EXPIRED):
+        raise AgreementOver(_("This agreement is already over."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the agreement ends.")})
+    audit.save_fields(
+        agreement,
+        {"ended_at": at, "ended_by": by, "end_reason": reason},
+        actor=by,
+        action="sharing_agreement.ended",
+        at=at,
+    )
     return agreement

@@ -14,4 +14,6 @@ urlpatterns = [
     path("pairs/<uuid:pk>/merge/", views.pair_merge, name="pair_merge"),
     path("merges/<uuid:pk>/", views.merge_detail, name="merge"),
     path("merges/<uuid:pk>/undo/", views.merge_undo, name="merge_undo"),
+    path("agreements/", views.agreement_list, name="agreements"),
+    path("agreements/<uuid:pk>/end/", views.agreement_end, name="agreement_end"),
 ]

@@ -18,13 +18,16 @@ from arraigo.core.http import AuthenticatedRequest
 from arraigo.core.pagination import page_from_request
 from arraigo.dedup import selectors, services
 from arraigo.dedup.check import agreements_in_force
-from arraigo.dedup.forms import MergeForm, PassForm, QueueFilterForm, ReasonForm
-from arraigo.dedup.models import CandidatePair
+from arraigo.dedup.forms import AgreementEndForm, MergeForm, PassForm, QueueFilterForm, ReasonForm
+from arraigo.dedup.models import CandidatePair, SharingAgreement
 from arraigo.dedup.permissions import (
+    DEDUP_ACTIONS,
+    access_agreement,
     access_batch_job,
     access_merge,
     access_pair,
     may,
+    visible_agreements,
     visible_batch_jobs,
     visible_pairs,
 )
@@ -50,6 +53,7 @@ def pair_list(request: AuthenticatedRequest) -> HttpResponse:
         "agreements": agreements_in_force(
             membership.organisation, on=timezone.localdate()
         ).values(),
+        "may_see_agreements": may(request.user, "agreements"),
     }
     return render_page(request, "dedup/list.html", context, partial="results")
 
@@ -213,3 +217,57 @@ def merge_undo(request: AuthenticatedRequest, pk: object) -> HttpResponse:
             % {"merged": merge.merged.reference},
         )
     return redirect("dedup:merge", pk=merge.pk)
+
+
+def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The organisation's sharing agreements, those in force first."""
+    membership = require_role(request.user, DEDUP_ACTIONS["agreements"])
+    today = timezone.localdate()
+    agreements = visible_agreements(request.user).select_related(
+        "organisation_a", "organisation_b", "ended_by"
+    )
+    rows = sorted(
+        (
+            {
+                "agreement": agreement,
+                "other": agreement.other_than(membership.organisation_id),
+                "state": SharingAgreement.State(agreement.state_on(today)),
+            }
+            for agreement in agreements
+        ),
+        # In force first, then the newest.
+        key=lambda row: (
+            row["state"] != SharingAgreement.State.IN_FORCE,
+            -row["agreement"].valid_from.toordinal(),
+        ),
+    )
+    return render(request, "dedup/agreements.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def agreement_end(request: AuthenticatedRequest, pk: object) -> HttpResponse:
+    """End an agreement at once, with the reason the other organisation will read."""
+    membership = require_role(request.user, DEDUP_ACTIONS["agreements"])
+    agreement = access_agreement(user=request.user, pk=pk)
+    other = agreement.other_than(membership.organisation_id)
+    form = AgreementEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sharing_agreement_end(
+                agreement=agreement,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                at=timezone.now(),
+            )
+        except (ApplicationError, ValidationError) as error:
+            form.add_application_error(error)
+        else:
+            messages.success(
+                request,
+                _("The agreement ended: the duplicate check no longer looks at %(other)s.")
+                % {"other": other.name},
+            )
+            return redirect("dedup:agreements")
+    return render(
+        request, "dedup/agreement_end.html", {"agreement": agreement, "other": other, "form": form}
+    )

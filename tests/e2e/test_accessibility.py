@@ -49,6 +49,7 @@ PAGES: list[tuple[str, str | None, Url]] = [
     ("programme page", "admin", lambda w, c: reverse("programmes:detail", args=[w.programme.pk])),
     ("team", "admin", lambda w, c: reverse("accounts:team")),
     ("audit log", "admin", lambda w, c: reverse("core:audit")),
+    ("sharing agreements", "admin", lambda w, c: reverse("dedup:agreements")),
 ]
 
 

@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from arraigo.accounts.models import Role
+from arraigo.api.tests.factories import issue_api_key
 from arraigo.core.models import AuditEvent
 from arraigo.dedup import services
 from arraigo.dedup.forms import sign_shown
@@ -290,7 +290,7 @@ def test_with_an_agreement_another_organisations_person_shows_only_as_a_match_th
 
 def _api(user):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_key(user)}")
     return client
 
 
