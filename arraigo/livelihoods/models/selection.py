@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from arraigo.core.audit import AuditScope
 from arraigo.core.classification import PERSONAL, PUBLIC, Classification
@@ -298,8 +299,10 @@ class Application(BaseModel):
     class Status(models.TextChoices):
         APPLIED = "APPLIED", _("Applied")
         INELIGIBLE = "INELIGIBLE", _("Not eligible")
-        ELIGIBLE = "ELIGIBLE", _("Eligible")
-        SELECTED = "SELECTED", _("Selected")
+        # One application's status, apart from the same English word heading a count: Spanish
+        # says "Elegible" of one and "Elegibles" of many.
+        ELIGIBLE = "ELIGIBLE", pgettext_lazy("one application", "Eligible")
+        SELECTED = "SELECTED", pgettext_lazy("one application", "Selected")
         WAITING = "WAITING", _("On the waiting list")
         NOT_SELECTED = "NOT_SELECTED", _("Not selected")
         WITHDRAWN = "WITHDRAWN", _("Withdrew")
