@@ -32,7 +32,7 @@ BATCH = 40
 
 def demo_exists() -> bool:
     """Whether the demo organisations are already in the database."""
-    names = [spec.organisation for spec in country_specs(datetime.date.today())]
+    names = [spec.organisation for spec in country_specs(timezone.localdate())]
     return Organisation.objects.filter(name__in=names, reference_prefix__in=list(SHARES)).exists()
 
 
