@@ -19,6 +19,7 @@ from arraigo.core.demo.organisations import (
 )
 from arraigo.core.demo.persons import PersonMaker
 from arraigo.core.demo.stories import Pickers, Story
+from arraigo.dedup.services import sharing_agreement_record
 from arraigo.learning.demo import build_learning
 from arraigo.livelihoods.demo import build_livelihoods
 
@@ -80,4 +81,21 @@ def load(
     with transaction.atomic():
         calls = build_livelihoods(demos, courses, rng=rng, now=now, say=say)
     say(f"{len(calls)} seed-capital calls  ({time.monotonic() - started:.0f} s)")
+    _border_agreement(demos, since=set_up_at)
     return demos
+
+
+def _border_agreement(demos: list[CountryDemo], *, since: datetime.datetime) -> None:
+    """Colombia's border programme and Ecuador's meet the same people, who cross between the two
+    countries: their organisations signed a sharing agreement for duplicate checks."""
+    by_country = {demo.spec.country: demo.organisation for demo in demos}
+    sharing_agreement_record(
+        organisation=by_country["CO"],
+        other=by_country["EC"],
+        valid_from=timezone.localdate(since),
+        valid_until=None,
+        signed_by="Directora de país (Colombia); director ejecutivo (Ecuador)",
+        discloses_reference=True,
+        by=None,
+        at=since,
+    )

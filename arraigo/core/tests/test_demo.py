@@ -8,6 +8,7 @@ from django.utils import timezone
 from arraigo.accounts.models import Membership, Organisation, Role
 from arraigo.cases.models import Case, CaseNote, PlanAction
 from arraigo.core.models import AuditEvent
+from arraigo.dedup.check import agreements_in_force
 from arraigo.people.identifiers import validate_document_number
 from arraigo.people.models import Consent, IdentityDocument, NameKey, Participant
 from arraigo.programmes.models import Programme
@@ -44,6 +45,18 @@ def test_three_organisations_each_with_a_programme_and_a_directory(demo):
             assert provider.services.exists()
             assert provider.municipalities.filter(country=prefix).exists()
             assert provider.organisation != organisation
+
+
+def test_only_the_two_border_organisations_share_their_duplicate_checks(demo):
+    organisations = {o.reference_prefix: o for o in Organisation.objects.all()}
+    today = timezone.localdate()
+
+    colombia = agreements_in_force(organisations["CO"], on=today)
+    ecuador = agreements_in_force(organisations["EC"], on=today)
+
+    assert list(colombia) == [organisations["EC"].pk]
+    assert list(ecuador) == [organisations["CO"].pk]
+    assert agreements_in_force(organisations["SV"], on=today) == {}
 
 
 def test_one_login_per_role_in_each_country_with_the_demo_password(demo):
