@@ -249,5 +249,13 @@ for _column in COLUMNS:
 
 
 def column_of(header: str) -> str | None:
-    """The key of the column *header* names, or None if it names none."""
-    return _HEADERS.get(plain(header))
+    """The key of the column *header* names, or None if it names none.
+
+    Forms exported by KoboToolbox or ODK put the question's groups before its name
+    (``datos_personales/nombres``, ``datos_personales-nombres``): the question's own name counts.
+    """
+    for candidate in (header, header.rsplit("/", 1)[-1], header.rsplit("-", 1)[-1]):
+        key = _HEADERS.get(plain(candidate))
+        if key is not None:
+            return key
+    return None

@@ -39,6 +39,23 @@ def test_headers_in_english_with_spaces_and_capitals_are_recognised():
     assert read.rows[0].values["given_names"] == "Ana Gabriela"
 
 
+@pytest.mark.parametrize("separator", ["/", "-"])
+def test_a_form_export_with_groups_before_the_names_is_recognised(separator):
+    """KoboToolbox writes ``group/question``, ODK Central ``group-question``; their own columns
+    (``_id``, ``_submission_time``) are left out."""
+    header = (
+        *(f"datos_personales{separator}{name}" for name in SPANISH),
+        "_id",
+        "_submission_time",
+    )
+
+    read = read_file(csv_file([(*person(), "4021", "2026-11-02T10:15:00")], header=header))
+
+    assert read.rows[0].values["given_names"] == "Ana Gabriela"
+    assert read.rows[0].values["municipality"] == "La Paz Este"
+    assert read.ignored == ["_id", "_submission_time"]
+
+
 def test_unknown_columns_are_left_out_and_told():
     header = (*SPANISH, "Observaciones")
 
