@@ -44,7 +44,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "arraigo.core",
@@ -238,7 +237,7 @@ WHITENOISE_MANIFEST_STRICT = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "arraigo.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -246,6 +245,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "arraigo.api.errors.exception_handler",
 }
+# Days an API token works after it is created; then its owner creates a new one.
+ARRAIGO_API_TOKEN_DAYS = int(os.environ.get("ARRAIGO_API_TOKEN_DAYS", "90"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arraigo API",
     "DESCRIPTION": "Registry, cases and referrals of reintegration programmes.",

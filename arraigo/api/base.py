@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from arraigo.accounts.models import Role, User
 from arraigo.accounts.permissions import lacks_required_second_factor, role_of
+from arraigo.api.authentication import ApiTokenAuthentication
 from arraigo.api.pagination import KeysetPagination
 from arraigo.api.schema import ApiSchema
 
@@ -83,7 +84,7 @@ class StrictJSONParser(JSONParser):
 class ApiView(APIView):
     """Base of every API view: token or session, JSON in and out, errors documented."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated, UsesApi]
     parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]

@@ -1,14 +1,16 @@
 """The OpenAPI schema and its Swagger UI, served by Arraigo itself (no CDN)."""
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
+
+from arraigo.api.authentication import ApiTokenAuthentication
 
 
 class SchemaView(SpectacularAPIView):
     """The schema, for any signed-in user or token; it describes the API, not anyone's data."""
 
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
 
 

@@ -1,13 +1,16 @@
 """Writes of the API app: each user's own API token. Every change is in the audit log."""
 
 import datetime
+import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from arraigo.accounts.models import User
 from arraigo.api.base import may_use_api
+from arraigo.api.models import ApiToken, digest_of
 from arraigo.core import audit
 from arraigo.core.errors import ApplicationError
 from arraigo.core.models import AuditEvent
@@ -21,18 +24,35 @@ class NoApiToken(ApplicationError):
     """Raised when a token is revoked that does not exist."""
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just created, and its key: the only time the key exists outside the request."""
+
+    token: ApiToken
+    key: str
+
+
 @transaction.atomic
-def api_token_issue(*, user: User, by: User, at: datetime.datetime) -> Token:
+def api_token_issue(*, user: User, by: User, at: datetime.datetime) -> IssuedToken:
     """Give *user* a new API token, replacing (and so revoking) the one it had.
 
-    The audit event names the user, never the token: the key must not be written anywhere else.
+    Only the digest of the key is stored; the key is returned to be shown once. The token works
+    for ``ARRAIGO_API_TOKEN_DAYS`` days from *at*. The audit event names the user, never the key
+    or its digest.
 
     :raises ApiNotForRole: if *user*'s role does not use the API.
     """
     if not may_use_api(user):
         raise ApiNotForRole(_("Your role does not use the API."))
-    replaced = Token.objects.filter(user=user).delete()[0] > 0
-    token = Token.objects.create(user=user)
+    replaced = ApiToken.objects.filter(user=user).delete()[0] > 0
+    key = secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        digest=digest_of(key),
+        expires_at=at + datetime.timedelta(days=settings.ARRAIGO_API_TOKEN_DAYS),
+    )
+    token.full_clean()
+    token.save()
     audit.record(
         actor=by,
         action="api_token.regenerated" if replaced else "api_token.created",
@@ -40,7 +60,7 @@ def api_token_issue(*, user: User, by: User, at: datetime.datetime) -> Token:
         at=at,
         kind=AuditEvent.Kind.ACCESS,
     )
-    return token
+    return IssuedToken(token=token, key=key)
 
 
 @transaction.atomic
@@ -49,7 +69,7 @@ def api_token_revoke(*, user: User, by: User, at: datetime.datetime) -> None:
 
     :raises NoApiToken: if *user* has no token.
     """
-    if Token.objects.filter(user=user).delete()[0] == 0:
+    if ApiToken.objects.filter(user=user).delete()[0] == 0:
         raise NoApiToken(_("You have no API token to revoke."))
     audit.record(
         actor=by, action="api_token.revoked", target=user, at=at, kind=AuditEvent.Kind.ACCESS

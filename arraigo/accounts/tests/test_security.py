@@ -3,9 +3,9 @@
 import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from arraigo.accounts.models import Role
+from arraigo.api.tests.factories import issue_api_key
 from arraigo.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,8 @@ def test_other_roles_are_not_forced(client, settings, make_member, organisation)
 
 def test_an_admin_token_stops_working_without_the_second_factor(client, settings, admin):
     settings.ARRAIGO_REQUIRE_ADMIN_MFA = True
-    token = Token.objects.create(user=admin)
-    response = client.get("/api/programmes/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = issue_api_key(admin)
+    response = client.get("/api/programmes/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 403
     assert "second factor" in response.json()["detail"]
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from arraigo.accounts.models import Organisation, Role, User
 from arraigo.accounts.tests.factories import OrganisationFactory
+from arraigo.api.tests.factories import issue_api_key
 from arraigo.cases.models import Case
 from arraigo.cases.tests.factories import CaseFactory
 from arraigo.people.models import Consent, Participant
@@ -117,8 +117,7 @@ def client_for(user: User | None, *, language: str = "en") -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     client.default_format = "json"  # the API reads JSON only
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_key(user)}")
     return client
 
 
