@@ -189,6 +189,18 @@ def test_an_expired_token_answers_401_and_says_to_create_a_new_one(own, settings
     assert response.json()["detail"] == EXPIRED
 
 
+def test_the_expiry_is_explained_in_the_language_asked_for(own, settings):
+    days = settings.ARRAIGO_API_TOKEN_DAYS
+    expired = issue_api_key(own.caseworker, at=timezone.now() - datetime.timedelta(days=days))
+
+    response = bearer(expired).get("/api/programmes/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == (
+        "Este token de API venció. Cree uno nuevo en su página de token de API."
+    )
+
+
 def test_an_inactive_users_token_answers_401(own):
     key = issue_api_key(own.caseworker)
     own.caseworker.is_active = False
