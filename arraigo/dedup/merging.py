@@ -325,6 +325,7 @@ def merge_participants(
 
     moved: list[dict[str, str]] = []
     conflicts: list[dict[str, str]] = []
+    moved_rows: list[tuple[Link, Any]] = []
     for link in participant_links():
         for row in list(link.rows(merged).order_by("pk")):
             reason_left = _conflict(link, row, survivor)
@@ -348,7 +349,11 @@ def merge_participants(
                     "new": str(survivor.pk),
                 }
             )
-            _audit_moved(link, row.pk, action="record.moved_by_merge", old=merged, by=by, at=at)
+            moved_rows.append((link, row.pk))
+    # Audited once everything has moved: a row's case is found through the other rows (an
+    # application through the person's case in its programme), which must have moved too.
+    for link, pk in moved_rows:
+        _audit_moved(link, pk, action="record.moved_by_merge", old=merged, by=by, at=at)
 
     audit.save_fields(
         merged, {"merged_into": survivor}, actor=by, action="participant.merged_into", at=at
@@ -464,20 +469,17 @@ def merge_undo(*, merge: Merge, by: User, at: datetime.datetime, reason: str = "
             )
         )
 
+    moved_back: list[tuple[Link, Any]] = []
     for row in reversed(merge.moved):
         model = apps.get_model(row["model"])
         attname = _attname(model, row["field"])
         model._base_manager.filter(pk=row["pk"]).update(**{attname: row["old"]})
         field = model._meta.get_field(row["field"])
         assert isinstance(field, models.ForeignKey)
-        _audit_moved(
-            Link(model=model, field=field),
-            row["pk"],
-            action="record.moved_back_by_unmerge",
-            old=survivor,
-            by=by,
-            at=at,
-        )
+        moved_back.append((Link(model=model, field=field), row["pk"]))
+    # As in the merge, audited once every row is back, so each finds the case it belongs to.
+    for link, pk in moved_back:
+        _audit_moved(link, pk, action="record.moved_back_by_unmerge", old=survivor, by=by, at=at)
 
     fields = {field.attname: field for field in Participant._meta.concrete_fields}
     current = audit.snapshot(survivor)

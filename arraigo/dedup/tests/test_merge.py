@@ -16,6 +16,7 @@ from arraigo.core.models import AdministrativeDivision, AuditEvent, Occupation
 from arraigo.dedup import merging, services
 from arraigo.dedup.models import CandidatePair, Decision, Merge
 from arraigo.dedup.tests.factories import OTHER_TOWN, details, dui, register
+from arraigo.livelihoods.tests.factories import ApplicationFactory
 from arraigo.people import selectors as people_selectors
 from arraigo.people import services as people_services
 from arraigo.people.models import (
@@ -510,3 +511,21 @@ def test_a_household_stays_when_the_kept_record_lives_in_another(
     own.refresh_from_db()
     assert own.head_id == merged.pk
     assert ("people.Household", "household") in {(c["model"], c["reason"]) for c in merge.conflicts}
+
+
+def test_the_moves_of_seed_capital_show_on_the_case_they_belong_to(twins):
+    """An application belongs to the person's case in the call's programme: its move is written
+    once that case has moved too, whichever order the rows are moved in."""
+    case = twins.merged_case_other_programme
+    application = ApplicationFactory(participant=twins.merged, call__programme=twins.second)
+
+    merge = _merge(twins)
+    services.merge_undo(merge=merge, by=twins.manager, at=AT)
+
+    moves = AuditEvent.objects.filter(
+        target_type="livelihoods.application", target_id=str(application.pk)
+    )
+    assert dict(moves.values_list("action", "case_id")) == {
+        "record.moved_by_merge": case.pk,
+        "record.moved_back_by_unmerge": case.pk,
+    }
