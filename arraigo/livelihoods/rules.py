@@ -7,6 +7,7 @@ reader's language.
 """
 
 import datetime
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -129,11 +130,16 @@ def _label(choices: Any, value: Any) -> str:
 
 
 def _division_names(codes: Iterable[str]) -> str:
+    return _names_of_divisions(tuple(codes))
+
+
+# Every applicant of a call carries the same place rule: its names are read once, not once per
+# row of the ranking. Divisions are reference data, loaded by migrations and never edited.
+@functools.lru_cache(maxsize=256)
+def _names_of_divisions(codes: tuple[str, ...]) -> str:
     from arraigo.core.models import AdministrativeDivision
 
-    names = dict(
-        AdministrativeDivision.objects.filter(code__in=list(codes)).values_list("code", "name")
-    )
+    names = dict(AdministrativeDivision.objects.filter(code__in=codes).values_list("code", "name"))
     return ", ".join(names.get(code, code) for code in codes)
 
 
