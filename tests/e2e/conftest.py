@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -168,6 +169,13 @@ def _keep_pages(test_name: str, contexts: list[BrowserContext]) -> None:
             except Exception as error:
                 print(f"could not keep {stem}: {error}")
     print(f"pages of the failed test kept in {folder}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(transactional_db: None) -> None:
+    """Every browser of every test signs in from 127.0.0.1: without a fresh cache, the sign-in
+    limit per address (30 a minute) would count the earlier tests' sign-ins against this one."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
