@@ -19,6 +19,16 @@ from rapidfuzz.process import cpdist
 
 from .normalise import Column, NameInfo, Table
 
+# Fewer pairs than this are compared in the calling thread: starting rapidfuzz's threads costs
+# more than it saves on the few candidates of a real-time check, and far more on a busy server.
+PARALLEL_FROM = 10_000
+
+
+def _workers(pairs: int) -> int:
+    """rapidfuzz's ``workers`` for comparing *pairs* pairs of values: every core, or this one."""
+    return -1 if pairs >= PARALLEL_FROM else 1
+
+
 Pairs = npt.NDArray[np.int32]
 Levels = npt.NDArray[np.int8]
 
@@ -199,14 +209,19 @@ def _similarity(
                 values[left],
                 values[right],
                 scorer=scorer,
-                workers=-1,
+                workers=_workers(len(left)),
                 dtype=dtype,
                 score_cutoff=cutoff,
             )
         )
     low, high, inverse = _distinct_pairs(left, right)
     scores = cpdist(
-        values[low], values[high], scorer=scorer, workers=-1, dtype=dtype, score_cutoff=cutoff
+        values[low],
+        values[high],
+        scorer=scorer,
+        workers=_workers(len(low)),
+        dtype=dtype,
+        score_cutoff=cutoff,
     )
     return np.asarray(scores)[inverse]
 
@@ -435,7 +450,7 @@ def address_levels(table: Table, a: Pairs, b: Pairs) -> Levels:
                 words[ca[where]],
                 words[cb[where]],
                 scorer=fuzz.ratio,
-                workers=-1,
+                workers=_workers(len(where)),
                 dtype=np.float32,
                 score_cutoff=70.0,
             )

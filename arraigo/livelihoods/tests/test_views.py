@@ -541,6 +541,9 @@ def test_the_evaluator_page_shows_no_name_reference_or_contact(
 ):
     assignment = _assignment(submitted, evaluators[0], manager)
     person = submitted.application.participant
+    # A surname found in no place name or generated staff name, so that its absence means
+    # something.
+    person.first_surname = "Tzunún"
     person.phone = "7123-4567"
     person.save()
 
