@@ -24,11 +24,13 @@ from django_countries import countries
 from arraigo.accounts.models import Organisation, User
 from arraigo.api.participants import ParticipantRegistrationSerializer
 from arraigo.core.models import AdministrativeDivision
-from arraigo.exchange.columns import BY_KEY, plain
+from arraigo.core.reference_data import washington_group_answers
+from arraigo.exchange.columns import BY_KEY, DIFFICULTY_COLUMNS, plain
 from arraigo.people import services as people_services
 from arraigo.people.identifiers import normalise_document_number
 from arraigo.people.models import (
     EducationLevel,
+    GenderIdentity,
     IdentityDocument,
     Language,
     PopulationType,
@@ -65,6 +67,27 @@ EXTRA_WORDS: dict[type[models.TextChoices], dict[str, str]] = {
         "acogida": "HOST_COMMUNITY",
     },
 }
+
+
+def _wg_answers() -> dict[str, int]:
+    """Washington Group answers as people write them: the number, the official words in
+    Spanish or English, or their short forms."""
+    words = {}
+    for answer in washington_group_answers():
+        code = int(answer["code"])
+        words[plain(answer["code"])] = code
+        for language in ("text_en", "text_es"):
+            words[plain(answer[language])] = code
+    short = {
+        "ninguna": 1, "sin_dificultad": 1, "no": 1, "none": 1, "no_difficulty": 1,
+        "alguna": 2, "some": 2, "some_difficulty": 2,
+        "mucha": 3, "a_lot": 3, "a_lot_of_difficulty": 3,
+        "no_puede": 4, "no_puede_hacerlo": 4, "cannot": 4, "cannot_do_at_all": 4,
+    }  # fmt: skip
+    return {**words, **short}
+
+
+WG_ANSWERS = _wg_answers()
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
 DOCUMENT_COLUMNS = {
     "kind": "document_kind",
@@ -119,6 +142,21 @@ class RowCleaner:
         if choices not in self._choices:
             self._choices[choices] = _words_of(choices)
         return self._choices[choices].get(plain(text), text)
+
+    def _functioning(self, values: Mapping[str, str], row: CleanRow) -> dict[str, int]:
+        """The Washington Group answers given, by domain; an answer not understood is told at
+        its column."""
+        answers = {}
+        for domain, column in DIFFICULTY_COLUMNS.items():
+            text = values.get(column, "")
+            if not text:
+                continue
+            answer = WG_ANSWERS.get(plain(text))
+            if answer is None:
+                row.add(column, [_("Answer 1, 2, 3 or 4, or the words of the answer.")])
+            else:
+                answers[domain] = answer
+        return answers
 
     @staticmethod
     def _country(text: str) -> str:
@@ -187,6 +225,11 @@ class RowCleaner:
         for key in ("age", "household_size", "household_dependants"):
             if values.get(key):
                 data[key] = values[key]
+        if values.get("gender_identity"):
+            data["gender_identity"] = self._choice(GenderIdentity, values["gender_identity"])
+        answers = self._functioning(values, row)
+        if answers:
+            data["disability_answers"] = answers
         if values.get("occupation"):
             data["occupation"] = values["occupation"].strip()
         if values.get("languages"):
@@ -288,6 +331,10 @@ class RowCleaner:
                         row.add(DOCUMENT_COLUMNS.get(inner, "document_number"), inner_messages)
                 elif item:
                     row.add("document_number", [item])
+            return
+        if name == "disability_answers" and isinstance(messages, dict):
+            for domain, inner_messages in messages.items():
+                row.add(DIFFICULTY_COLUMNS.get(domain, ROW), inner_messages)
             return
         column = name if name in BY_KEY else ROW
         if isinstance(messages, dict):  # a nested object: its messages, flattened

@@ -212,6 +212,48 @@ COLUMNS: tuple[Column, ...] = (
         _("Codes or names separated by commas. Optional."),
     ),
     Column(
+        "gender_identity",
+        "identidad_genero",
+        "gender_identity",
+        _("Gender identity"),
+        _("Only if the person chose to say it. The code or the name."),
+        aliases=("identidad_de_genero",),
+    ),
+    *(
+        Column(
+            f"difficulty_{domain}",
+            f"dificultad_{spanish}",
+            f"difficulty_{english}",
+            label,
+            _(
+                "Washington Group question, as the person answered it: 1 no difficulty, 2 some, "
+                "3 a lot, 4 cannot do at all (or the words). Optional."
+            ),
+            # The Washington Group's own variable names, as survey tools export them.
+            aliases=(variable,),
+        )
+        for domain, spanish, english, variable, label in (
+            ("seeing", "ver", "seeing", "vis_ss", _("Difficulty seeing")),
+            ("hearing", "oir", "hearing", "hear_ss", _("Difficulty hearing")),
+            ("mobility", "caminar", "walking", "mob_ss", _("Difficulty walking or climbing steps")),
+            (
+                "cognition",
+                "recordar",
+                "remembering",
+                "cog_ss",
+                _("Difficulty remembering or concentrating"),
+            ),
+            ("self_care", "cuidado_personal", "self_care", "sc_ss", _("Difficulty with self-care")),
+            (
+                "communication",
+                "comunicarse",
+                "communicating",
+                "com_ss",
+                _("Difficulty communicating"),
+            ),
+        )
+    ),
+    Column(
         "household_size",
         "personas_hogar",
         "household_size",
@@ -230,6 +272,12 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 BY_KEY = {column.key: column for column in COLUMNS}
+# The column of each Washington Group domain (as ``people.services.WG_DOMAINS`` names them).
+DIFFICULTY_COLUMNS = {
+    column.key.removeprefix("difficulty_").upper(): column.key
+    for column in COLUMNS
+    if column.key.startswith("difficulty_")
+}
 # Columns whose absence makes every row fail: the file is refused instead.
 REQUIRED_KEYS = tuple(column.key for column in COLUMNS if column.required)
 

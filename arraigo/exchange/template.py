@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from arraigo.exchange.columns import COLUMNS
 from arraigo.people.models import (
     EducationLevel,
+    GenderIdentity,
     IdentityDocument,
     Language,
     PopulationType,
@@ -25,6 +26,7 @@ CHOICES: dict[str, type[models.TextChoices]] = {
     "return_kind": ReturnKind,
     "education_level": EducationLevel,
     "languages": Language,
+    "gender_identity": GenderIdentity,
 }
 
 

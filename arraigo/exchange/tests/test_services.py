@@ -11,7 +11,7 @@ from arraigo.dedup.models import CandidatePair, Decision
 from arraigo.dedup.tests.factories import OTHER_TOWN, dui, register
 from arraigo.exchange import services
 from arraigo.exchange.models import ImportRow, ImportRun
-from arraigo.exchange.tests.helpers import csv_file, person
+from arraigo.exchange.tests.helpers import SPANISH, csv_file, person
 from arraigo.people.models import Enrolment, IdentityDocument, Participant
 from arraigo.programmes.tests.factories import ProgrammeFactory
 
@@ -105,6 +105,57 @@ def test_errors_are_kept_at_their_row_and_column(upload):
     assert set(rows[7].errors) == {"given_names", "nationality"}
     assert all(rows[line].status == Status.ERROR for line in (3, 4, 5, 6, 7))
     assert run.rows_with_errors == 5
+
+
+FUNCTIONING_HEADER = (
+    "identidad_genero",
+    "dificultad_ver",
+    "HEAR_SS",  # the Washington Group's variable name, as a survey tool exports it
+    "difficulty_walking",
+    "dificultad_recordar",
+    "dificultad_cuidado_personal",
+    "dificultad_comunicarse",
+)
+
+
+def test_gender_identity_and_the_washington_group_answers_are_imported(upload, caseworker):
+    answers = ("Mujer trans", "2", "Sí, mucha dificultad", "ninguna", "1", "", "No puede hacerlo")
+    run = upload(
+        csv_file(
+            [(*person(), *answers), (*LUIS, "", "1", "", "", "", "", "")],
+            header=(*SPANISH, *FUNCTIONING_HEADER),
+        )
+    )
+    assert [row.status for row in run.rows.order_by("line")] == [Status.READY, Status.READY]
+
+    services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+
+    ana = Participant.objects.get(given_names="Ana Gabriela")
+    assert ana.gender_identity == "TRANS_WOMAN"
+    assert ana.disability_answers == {
+        "SEEING": 2,
+        "HEARING": 3,
+        "MOBILITY": 1,
+        "COGNITION": 1,
+        "COMMUNICATION": 4,
+    }
+    assert ana.has_disability  # a lot of difficulty in one domain at least
+    luis = Participant.objects.get(given_names="Luis")
+    assert (luis.gender_identity, luis.disability_answers) == ("", {"SEEING": 1})
+    assert not luis.has_disability
+
+
+def test_an_answer_not_understood_is_told_at_its_column(upload):
+    run = upload(
+        csv_file(
+            [(*person(), "", "quizás", "", "", "", "", "")],
+            header=(*SPANISH, *FUNCTIONING_HEADER),
+        )
+    )
+
+    row = run.rows.get()
+    assert row.status == Status.ERROR
+    assert row.errors == {"difficulty_seeing": ["Answer 1, 2, 3 or 4, or the words of the answer."]}
 
 
 def test_errors_are_in_the_language_of_the_user(upload):
