@@ -654,6 +654,34 @@ def test_a_new_order_proposes_the_awards_part_of_the_budget(as_user, manager, ap
     assert 'name="lines-0-quantity" value="1"' in page.text
 
 
+def test_once_the_whole_award_is_ordered_no_order_is_offered(as_user, manager, approved):
+    client = as_user(manager)
+    client.post(
+        reverse("livelihoods:award_new", args=[approved.pk]),
+        {"amount": "900", "awarded_on": timezone.localdate().isoformat()},
+    )
+    award = Award.objects.get()
+    client.post(
+        reverse("livelihoods:order_new", args=[award.pk]),
+        {
+            "supplier": "Ferretería El Pino",
+            "issued_on": timezone.localdate().isoformat(),
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-item": "Plancha",
+            "lines-0-quantity": "2",
+            "lines-0-unit_cost": "450",
+        },
+    )
+
+    award_page = client.get(reverse("livelihoods:award_detail", args=[award.pk])).text
+    order_page = client.get(reverse("livelihoods:order_new", args=[award.pk])).text
+
+    assert reverse("livelihoods:order_new", args=[award.pk]) not in award_page
+    assert "The whole award is ordered" in order_page
+    assert 'name="lines-TOTAL_FORMS"' not in order_page
+
+
 def test_an_award_an_order_and_a_delivery_with_its_proof(
     as_user, manager, caseworker, approved, settings
 ):
