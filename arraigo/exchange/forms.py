@@ -23,7 +23,7 @@ class UploadForm(Form):
     file = forms.FileField(
         label=_("File (XLSX or CSV)"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
-        help_text=_("The first row holds the column names; at most 1,000 rows."),
+        help_text=_("The first row holds the column names; at most 10,000 rows."),
     )
     again = forms.BooleanField(
         label=_("Check this file again anyway"),

@@ -1,5 +1,5 @@
-"""Imports: a file uploaded for a programme (the run) and its rows, each checked before anything
-is written, then imported row by row when the user confirms."""
+"""Imports: a file uploaded for a programme (the run) and its rows, each checked in the background
+before anything is written, then imported row by row in the background when the user confirms."""
 
 from typing import ClassVar
 
@@ -17,9 +17,12 @@ class ImportRun(BaseModel):
     """A file of participants uploaded for a programme: checked, then confirmed (or discarded)."""
 
     class Status(models.TextChoices):
+        CHECKING = "CHECKING", _("Being checked")
         CHECKED = "CHECKED", _("Checked, waiting for confirmation")
+        IMPORTING = "IMPORTING", _("Being imported")
         IMPORTED = "IMPORTED", _("Imported")
         DISCARDED = "DISCARDED", _("Discarded")
+        FAILED = "FAILED", _("Stopped by an error")
 
     organisation = models.ForeignKey(
         "accounts.Organisation",
@@ -37,8 +40,11 @@ class ImportRun(BaseModel):
     # sha256 of the file's bytes: the same file uploaded again is recognised.
     fingerprint = models.CharField(_("fingerprint"), max_length=64)
     status = models.CharField(
-        _("status"), max_length=9, choices=Status.choices, default=Status.CHECKED
+        _("status"), max_length=9, choices=Status.choices, default=Status.CHECKING
     )
+    # The language of whoever uploaded or confirmed: the background work writes the rows'
+    # messages in it.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -46,6 +52,15 @@ class ImportRun(BaseModel):
         related_name="+",
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("confirmed or discarded by"),
@@ -61,6 +76,13 @@ class ImportRun(BaseModel):
     rows_enrolled = models.PositiveIntegerField(_("people enrolled"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("rows that changed nothing"), default=0)
     rows_failed = models.PositiveIntegerField(_("rows that failed"), default=0)
+    # Progress of the background work, read by the page while it runs.
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_processed = models.PositiveIntegerField(_("rows gone through by the import"), default=0)
+    # Rows that showed someone new when checked again at confirmation: they are asked again.
+    rows_asked_again = models.PositiveIntegerField(_("rows asked again"), default=0)
+    # What went wrong, for the logs' reader (never personal data: the error's kind only).
+    error = models.CharField(_("error"), max_length=200, blank=True)
 
     data_classification: ClassVar[dict[str, Classification]] = {
         "organisation": PUBLIC,
@@ -69,8 +91,11 @@ class ImportRun(BaseModel):
         "file_name": PERSONAL,
         "fingerprint": PUBLIC,
         "status": PUBLIC,
+        "language": PUBLIC,
         "uploaded_by": PUBLIC,
         "uploaded_at": PUBLIC,
+        "confirmed_by": PUBLIC,
+        "confirmed_at": PUBLIC,
         "finished_by": PUBLIC,
         "finished_at": PUBLIC,
         "rows_total": PUBLIC,
@@ -79,6 +104,10 @@ class ImportRun(BaseModel):
         "rows_enrolled": PUBLIC,
         "rows_unchanged": PUBLIC,
         "rows_failed": PUBLIC,
+        "rows_checked": PUBLIC,
+        "rows_processed": PUBLIC,
+        "rows_asked_again": PUBLIC,
+        "error": PUBLIC,
     }
 
     class Meta:
@@ -89,9 +118,16 @@ class ImportRun(BaseModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="CHECKED", finished_at__isnull=True)
+                condition=models.Q(
+                    status__in=["CHECKING", "CHECKED", "IMPORTING", "FAILED"],
+                    finished_at__isnull=True,
+                )
                 | models.Q(status__in=["IMPORTED", "DISCARDED"], finished_at__isnull=False),
-                name="importrun_finished_when_not_checked",
+                name="importrun_finished_when_done",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="IMPORTING") | models.Q(confirmed_by__isnull=False),
+                name="importrun_importing_when_confirmed",
             ),
         ]
         verbose_name = _("import")
@@ -107,12 +143,17 @@ class ImportRun(BaseModel):
     def is_open(self) -> bool:
         return self.status == self.Status.CHECKED
 
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
 
 class ImportRow(BaseModel):
     """One row of an import: its values (encrypted), what the check found, the user's answer and,
     once confirmed, what became of it."""
 
     class Status(models.TextChoices):
+        UNCHECKED = "UNCHECKED", _("Not checked yet")
         ERROR = "ERROR", _("Errors to correct in the file")
         READY = "READY", _("Ready")
         POSSIBLE_DUPLICATE = "POSSIBLE_DUPLICATE", _("Possible duplicate")

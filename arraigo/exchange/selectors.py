@@ -120,3 +120,37 @@ def waiting_answers(run: ImportRun) -> int:
 
 def runs_listed(runs: QuerySet[ImportRun]) -> QuerySet[ImportRun]:
     return runs.select_related("programme", "uploaded_by")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an import's background work has gone: rows checked (checked again, when
+    importing) and rows imported, each out of the file's rows."""
+
+    checked: int
+    imported: int
+    rows: int
+    importing: bool
+
+    @property
+    def done(self) -> int:
+        return self.checked + self.imported
+
+    @property
+    def steps(self) -> int:
+        # Importing goes through the rows twice: checked again, then imported.
+        return self.rows * 2 if self.importing else self.rows
+
+    @property
+    def percent(self) -> int:
+        return self.done * 100 // self.steps if self.steps else 100
+
+
+def progress(run: ImportRun) -> Progress:
+    importing = run.status == ImportRun.Status.IMPORTING
+    return Progress(
+        checked=min(run.rows_checked, run.rows_total),
+        imported=min(run.rows_processed, run.rows_total) if importing else 0,
+        rows=run.rows_total,
+        importing=importing,
+    )

@@ -1,17 +1,23 @@
 """Writes of imports: a file uploaded and checked, the user's answers row by row, the import
 confirmed (each row registered or enrolled through the registry's and duplicate detection's
-services) or discarded."""
+services) or discarded.
+
+Checking and importing take about 15 ms a row, too long for a request once a file has thousands
+of rows: the request stores the run and queues the work (``tasks.py``), which goes through the
+rows in small transactions and writes its progress for the page. See docs/adr/0011-imports.md.
+"""
 
 import datetime
 import hashlib
 import json
+import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -38,6 +44,18 @@ from arraigo.programmes.permissions import visible_programmes
 Status = ImportRow.Status
 Answer = ImportRow.Answer
 Outcome = ImportRow.Outcome
+RunStatus = ImportRun.Status
+
+logger = logging.getLogger(__name__)
+
+# Rows gone through in one transaction by the background work: small enough that the page's
+# progress moves and other writers are not held up, large enough to read the registry in few
+# queries.
+CHUNK_ROWS = 50
+# Work not heard of for this long stopped with its worker: the run can be discarded.
+STALLED_AFTER = datetime.timedelta(hours=2)
+# What the check writes of a row.
+CHECKED_FIELDS = ["status", "errors", "matches", "same_as_line", "participant", "updated_at"]
 
 
 class FileAlreadyUploaded(ApplicationError):
@@ -48,6 +66,11 @@ class FileAlreadyUploaded(ApplicationError):
         values = {"when": when, "who": previous.uploaded_by}
         if previous.status == ImportRun.Status.IMPORTED:
             message = _("This file was imported on %(when)s by %(who)s.") % values
+        elif previous.status != ImportRun.Status.CHECKED:
+            message = (
+                _("This file was uploaded on %(when)s by %(who)s and its import is not finished.")
+                % values
+            )
         else:
             message = (
                 _("This file was uploaded on %(when)s by %(who)s and waits for confirmation.")
@@ -67,6 +90,23 @@ class AnswersMissing(ApplicationError):
 
 class AnswerNotOffered(ApplicationError):
     """Raised when a row is answered with a choice it does not offer."""
+
+
+class ImportNotWaiting(ApplicationError):
+    """Raised when the background work finds its import no longer waiting for it."""
+
+
+def is_stalled(run: ImportRun, *, at: datetime.datetime) -> bool:
+    """Whether *run*'s background work has not been heard of for ``STALLED_AFTER``."""
+    return run.is_running and run.updated_at < at - STALLED_AFTER
+
+
+def is_discardable(run: ImportRun, *, at: datetime.datetime) -> bool:
+    """Whether *run* may be discarded: while checked or being checked, once stopped by an error,
+    or once its import has stalled (a running import is let finish)."""
+    return run.status in (RunStatus.CHECKING, RunStatus.CHECKED, RunStatus.FAILED) or (
+        run.status == RunStatus.IMPORTING and is_stalled(run, at=at)
+    )
 
 
 def fingerprint_of(content: bytes) -> str:
@@ -160,7 +200,7 @@ class _Registry:
             ImportRow.objects.filter(
                 values_key__in=set(keys),
                 run__organisation=organisation,
-                run__status=ImportRun.Status.IMPORTED,
+                # A row with one of these outcomes was imported, even if its run stopped later.
                 outcome__in=[Outcome.REGISTERED, Outcome.ENROLLED, Outcome.UNCHANGED],
                 participant__isnull=False,
             )
@@ -227,27 +267,28 @@ def _registry_of(
     )
 
 
-def _compare_within_file(
-    organisation: Organisation, checked: list[tuple[ImportRow, CleanRow]]
-) -> None:
+class _WithinFile:
     """Rows of the file that may be the same person as an earlier row (not by the same
-    document, which is told apart) are possible duplicates too: the engine compares each row
-    with the earlier rows sharing one of its blocking keys."""
-    model = model_for(organisation)
-    by_key: dict[str, list[PersonRecord]] = {}
-    lines: dict[str, int] = {}
-    for row, clean in checked:
+    document, which is told apart) are possible duplicates too: the engine compares each row,
+    in the file's order, with the earlier rows sharing one of its blocking keys."""
+
+    def __init__(self, organisation: Organisation) -> None:
+        self.model = model_for(organisation)
+        self.by_key: dict[str, list[PersonRecord]] = {}
+        self.lines: dict[str, int] = {}
+
+    def compare(self, row: ImportRow, clean: CleanRow) -> None:
         if row.status not in (Status.READY, Status.POSSIBLE_DUPLICATE) or clean.details is None:
-            continue
+            return
         record = record_from_details(clean.details, clean.documents, id=f"line-{row.line}")
         keys = blocking_keys(record)
-        earlier = {c.id: c for key in keys for c in by_key.get(key, [])}
+        earlier = {c.id: c for key in keys for c in self.by_key.get(key, [])}
         if earlier:
-            for scored in match_one(model, record, earlier.values(), limit=3):
+            for scored in match_one(self.model, record, earlier.values(), limit=3):
                 row.matches = [
                     *row.matches,
                     {
-                        "line": lines[scored.id_b],
+                        "line": self.lines[scored.id_b],
                         "probability": round(scored.probability, 4),
                         "reasons": [
                             {"field": r.field, "level": r.level, "weight": round(r.weight, 3)}
@@ -257,9 +298,9 @@ def _compare_within_file(
                     },
                 ]
                 row.status = Status.POSSIBLE_DUPLICATE
-        lines[record.id] = row.line
+        self.lines[record.id] = row.line
         for key in keys:
-            by_key.setdefault(key, []).append(record)
+            self.by_key.setdefault(key, []).append(record)
 
 
 @transaction.atomic
@@ -272,8 +313,9 @@ def import_run_upload(
     at: datetime.datetime,
     again: bool = False,
 ) -> ImportRun:
-    """Read a participants file for *programme* and check each row as a registration is checked;
-    nothing is registered until the import is confirmed.
+    """Read a participants file for *programme* and store its rows, to be checked in the
+    background (``tasks.check_import_run``) once this transaction commits; nothing is
+    registered until the import is confirmed.
 
     :raises FileAlreadyUploaded: if the same file was uploaded before (and not discarded),
         unless *again*.
@@ -293,42 +335,148 @@ def import_run_upload(
         programme=programme,
         file_name=file_name[:255],
         fingerprint=fingerprint,
+        status=RunStatus.CHECKING,
+        language=translation.get_language() or "",
         uploaded_by=by,
         uploaded_at=at,
         rows_total=len(read.rows),
     )
     run.save(force_insert=True)
-    cleaner = RowCleaner(organisation=organisation, programme=programme, by=by)
-    checked = [
-        (
+    ImportRow.objects.bulk_create(
+        [
             ImportRow(
                 run=run,
                 line=read_row.line,
                 values=read_row.values,
                 values_key=_values_key(organisation.pk, read_row.values),
-            ),
-            cleaner.clean(read_row.values),
-        )
-        for read_row in read.rows
-    ]
-    registry = _registry_of(organisation, checked)
-    documents_seen: dict[tuple[str, str], int] = {}
-    for row, clean in checked:
-        _check_row(
-            row,
-            clean=clean,
-            cleaner=cleaner,
-            organisation=organisation,
-            registry=registry,
-            documents_seen=documents_seen,
+                status=Status.UNCHECKED,
+            )
+            for read_row in read.rows
+        ],
+        batch_size=500,
+    )
+    audit.record_created(actor=by, action="import.uploaded", target=run, at=at)
+    from arraigo.exchange.tasks import check_import_run
+
+    transaction.on_commit(lambda: check_import_run.enqueue(str(run.pk)))
+    return run
+
+
+def _still(run: ImportRun, status: str) -> ImportRun | None:
+    """*run* locked, or None once it left *status* (discarded while the work went on)."""
+    locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+    return locked if locked.status == status else None
+
+
+def _progress(run: ImportRun, *, at: datetime.datetime, **counts: int) -> None:
+    # A counter for the page, not a change anyone decides: written without an audit event, as
+    # duplicate detection's passes write theirs.
+    ImportRun.objects.filter(pk=run.pk).update(updated_at=at, **counts)
+
+
+def _chunks(run: ImportRun) -> Iterable[tuple[int, list[ImportRow]]]:
+    """(rows gone through so far, the next rows) in the file's order, CHUNK_ROWS at a time."""
+    pks = list(run.rows.order_by("line").values_list("pk", flat=True))
+    for start in range(0, len(pks), CHUNK_ROWS):
+        part = pks[start : start + CHUNK_ROWS]
+        rows = ImportRow.objects.filter(pk__in=part).select_related("same_person", "run")
+        yield start + len(part), list(rows.order_by("line"))
+
+
+def _failed(run: ImportRun, error: Exception, *, at: datetime.datetime, actor: User | None) -> None:
+    """Mark *run* as stopped by *error*, unless it was discarded meanwhile."""
+    logger.exception("Background work of import %s failed", run.pk)
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not locked.is_running:
+            return
+        counts = _counts(locked.rows.all()) if locked.status == RunStatus.IMPORTING else {}
+        audit.save_fields(
+            locked,
+            {"status": RunStatus.FAILED, "error": type(error).__name__[:200], **counts},
+            actor=actor,
+            action="import.failed",
             at=at,
         )
-    _compare_within_file(organisation, checked)
-    ImportRow.objects.bulk_create([row for row, _clean in checked], batch_size=500)
-    run.rows_with_errors = sum(1 for row, _clean in checked if row.status == Status.ERROR)
-    run.save(update_fields=["rows_with_errors", "updated_at"])
-    audit.record_created(actor=by, action="import.uploaded", target=run, at=at)
-    return run
+
+
+def import_run_check(
+    *, run: ImportRun, clock: Callable[[], datetime.datetime] = timezone.now
+) -> ImportRun:
+    """Check each row of an uploaded import as a registration is checked, in the file's order
+    and CHUNK_ROWS rows a transaction, writing the rows checked so far; then the import waits
+    for confirmation. Rows with errors, already registered or imported, with the same document
+    as an earlier row, or that may be someone registered or an earlier row, are told so.
+
+    Stops without a word if the import is discarded meanwhile; marks it FAILED (and raises)
+    if the check fails.
+
+    :raises ImportNotWaiting: if the import is not waiting to be checked.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.CHECKING:
+            raise ImportNotWaiting(_("This import is not waiting to be checked."))
+        _progress(run, at=clock(), rows_checked=0)
+    organisation = run.organisation
+    try:
+        with translation.override(run.language or None):
+            cleaner = RowCleaner(
+                organisation=organisation, programme=run.programme, by=run.uploaded_by
+            )
+            within = _WithinFile(organisation)
+            documents_seen: dict[tuple[str, str], int] = {}
+            for done, rows in _chunks(run):
+                with transaction.atomic():
+                    if _still(run, RunStatus.CHECKING) is None:
+                        return run
+                    checked = [(row, cleaner.clean(row.values)) for row in rows]
+                    registry = _registry_of(organisation, checked)
+                    at = clock()
+                    for row, clean in checked:
+                        _check_row(
+                            row,
+                            clean=clean,
+                            cleaner=cleaner,
+                            organisation=organisation,
+                            registry=registry,
+                            documents_seen=documents_seen,
+                            at=at,
+                        )
+                        within.compare(row, clean)
+                        row.updated_at = at
+                    ImportRow.objects.bulk_update(
+                        rows,
+                        [
+                            "status",
+                            "errors",
+                            "matches",
+                            "same_as_line",
+                            "participant",
+                            "updated_at",
+                        ],
+                    )
+                    _progress(run, at=at, rows_checked=done)
+            with transaction.atomic():
+                locked = _still(run, RunStatus.CHECKING)
+                if locked is None:
+                    return run
+                at = clock()
+                audit.save_fields(
+                    locked,
+                    {
+                        "status": RunStatus.CHECKED,
+                        "rows_checked": locked.rows_total,
+                        "rows_with_errors": locked.rows.filter(status=Status.ERROR).count(),
+                    },
+                    actor=run.uploaded_by,
+                    action="import.checked",
+                    at=at,
+                )
+                return locked
+    except Exception as error:
+        _failed(run, error, at=clock(), actor=run.uploaded_by)
+        raise
 
 
 # --- Answers --------------------------------------------------------------------------------
@@ -387,69 +535,100 @@ def import_row_answer(
     return row
 
 
-# --- Checking again, confirming, discarding -------------------------------------------------------
+# --- Confirming, checking again, importing, discarding -------------------------------------------
 
 
 @transaction.atomic
-def import_run_check_again(*, run: ImportRun, by: User, at: datetime.datetime) -> int:
-    """Check the rows to be imported again against the registry as it is now, as the
-    registration page does before saving; returns how many rows now show someone they did not
-    show before (their answer is cleared: the user is asked again).
+def import_run_confirm(*, run: ImportRun, by: User, at: datetime.datetime) -> ImportRun:
+    """Confirm a checked import: it is imported in the background (``tasks.import_run``) once
+    this transaction commits, by ``import_run_import``.
 
-    :raises ImportNotOpen: if the import was already confirmed or discarded.
+    :raises ImportNotOpen: if the import is not checked and waiting for confirmation.
+    :raises AnswersMissing: while a possible duplicate has no answer.
     """
     run = _open(run)
+    waiting = run.rows.filter(status=Status.POSSIBLE_DUPLICATE, answer="").count()
+    if waiting:
+        raise AnswersMissing(
+            _("%(count)s rows with possible duplicates wait for your answer.") % {"count": waiting}
+            if waiting > 1
+            else _("One row with possible duplicates waits for your answer.")
+        )
+    audit.save_fields(
+        run,
+        {
+            "status": RunStatus.IMPORTING,
+            "confirmed_by": by,
+            "confirmed_at": at,
+            "language": translation.get_language() or "",
+            "rows_checked": 0,
+            "rows_processed": 0,
+            "rows_asked_again": 0,
+        },
+        actor=by,
+        action="import.confirmed",
+        at=at,
+    )
+    from arraigo.exchange.tasks import import_run
+
+    transaction.on_commit(lambda: import_run.enqueue(str(run.pk)))
+    return run
+
+
+def _check_again(run: ImportRun, *, by: User, clock: Callable[[], datetime.datetime]) -> int | None:
+    """Check the rows to be imported again against the registry as it is now, as the
+    registration page does before saving; returns how many rows now show someone they did not
+    show before (their answer is cleared: the user is asked again), or None if the import was
+    discarded meanwhile."""
     organisation = run.organisation
     cleaner = RowCleaner(organisation=organisation, programme=run.programme, by=by)
     asked_again = 0
-    to_check = run.rows.filter(status__in=[Status.READY, Status.POSSIBLE_DUPLICATE])
-    checked = [(row, cleaner.clean(row.values)) for row in to_check.order_by("line")]
-    registry = _registry_of(organisation, checked)
-    for row, clean in checked:
-        shown = {m["participant"] for m in row.matches or [] if m.get("participant")}
-        in_file = [m for m in row.matches or [] if m.get("line")]
-        before = (row.status, row.answer, row.same_person_id)
-        _check_row(
-            row,
-            clean=clean,
-            cleaner=cleaner,
-            organisation=organisation,
-            registry=registry,
-            documents_seen={},
-            at=at,
-            # The registry's rules were tried at upload; confirming applies them again.
-            trial=False,
-        )
-        found = {m["participant"] for m in row.matches}
-        if row.status in (Status.READY, Status.POSSIBLE_DUPLICATE):
-            row.matches = [*row.matches, *in_file]
-            row.status = Status.POSSIBLE_DUPLICATE if row.matches else Status.READY
-        if found - shown:
-            row.answer, row.same_person = "", None
-            asked_again += 1
-        elif row.status != Status.POSSIBLE_DUPLICATE:
-            row.answer, row.same_person = "", None
-        if (row.status, row.answer, row.same_person_id) != before or found != shown:
-            row.save(
-                update_fields=[
-                    "status",
-                    "errors",
-                    "matches",
-                    "same_as_line",
-                    "participant",
-                    "answer",
-                    "same_person",
-                    "updated_at",
-                ]
-            )
-    if asked_again:
-        audit.record(
-            actor=by,
-            action="import.checked_again",
-            target=run,
-            at=at,
-            changes={"rows_asked_again": [None, asked_again]},
-        )
+    for done, rows in _chunks(run):
+        with transaction.atomic():
+            if _still(run, RunStatus.IMPORTING) is None:
+                return None
+            to_check = [r for r in rows if r.status in (Status.READY, Status.POSSIBLE_DUPLICATE)]
+            checked = [(row, cleaner.clean(row.values)) for row in to_check]
+            registry = _registry_of(organisation, checked)
+            at = clock()
+            for row, clean in checked:
+                shown = {m["participant"] for m in row.matches or [] if m.get("participant")}
+                in_file = [m for m in row.matches or [] if m.get("line")]
+                before = (row.status, row.answer, row.same_person_id)
+                _check_row(
+                    row,
+                    clean=clean,
+                    cleaner=cleaner,
+                    organisation=organisation,
+                    registry=registry,
+                    documents_seen={},
+                    at=at,
+                    # The registry's rules were tried at upload; importing applies them again.
+                    trial=False,
+                )
+                found = {m["participant"] for m in row.matches}
+                if row.status in (Status.READY, Status.POSSIBLE_DUPLICATE):
+                    row.matches = [*row.matches, *in_file]
+                    row.status = Status.POSSIBLE_DUPLICATE if row.matches else Status.READY
+                if found - shown:
+                    row.answer, row.same_person = "", None
+                    asked_again += 1
+                elif row.status != Status.POSSIBLE_DUPLICATE:
+                    row.answer, row.same_person = "", None
+                if (row.status, row.answer, row.same_person_id) != before or found != shown:
+                    row.save(
+                        update_fields=[
+                            "status",
+                            "errors",
+                            "matches",
+                            "same_as_line",
+                            "participant",
+                            "answer",
+                            "same_person",
+                            "updated_at",
+                        ]
+                    )
+            _progress(run, at=at, rows_checked=done)
     return asked_again
 
 
@@ -507,64 +686,125 @@ def _import_row(
         row.outcome, row.participant, row.failure = Outcome.FAILED, None, _failure(error)
 
 
-@transaction.atomic
-def import_run_confirm(*, run: ImportRun, by: User, at: datetime.datetime) -> ImportRun:
-    """Import the checked rows: register the new people and enrol the same people as answered,
-    each row all or nothing (a row refused keeps why, and the others go on). Rows with errors,
-    skipped, or whose person is already registered or imported, change nothing.
-
-    :raises ImportNotOpen: if the import was already confirmed or discarded.
-    :raises AnswersMissing: while a possible duplicate has no answer.
-    """
-    run = _open(run)
-    waiting = run.rows.filter(status=Status.POSSIBLE_DUPLICATE, answer="").count()
-    if waiting:
-        raise AnswersMissing(
-            _("%(count)s rows with possible duplicates wait for your answer.") % {"count": waiting}
-            if waiting > 1
-            else _("One row with possible duplicates waits for your answer.")
-        )
+def _import_rows(run: ImportRun, *, by: User, clock: Callable[[], datetime.datetime]) -> bool:
+    """Import the rows CHUNK_ROWS a transaction, each row all or nothing; False if the import
+    was discarded meanwhile. A row with an outcome already (work run twice) is left as it is."""
     cleaner = RowCleaner(organisation=run.organisation, programme=run.programme, by=by)
-    rows = list(run.rows.select_related("same_person", "run").order_by("line"))
-    for row in rows:
-        if row.status in (Status.ALREADY_REGISTERED, Status.ALREADY_IMPORTED):
-            row.outcome = Outcome.UNCHANGED
-        elif row.status in (Status.ERROR, Status.SAME_IN_FILE) or row.answer == Answer.SKIP:
-            row.outcome = Outcome.SKIPPED
-        else:
-            _import_row(row, run=run, cleaner=cleaner, by=by, at=at)
-    for row in rows:
-        row.updated_at = at
-    ImportRow.objects.bulk_update(
-        rows, ["outcome", "participant", "failure", "updated_at"], batch_size=500
-    )
-    counts = {
-        "rows_registered": _count(rows, Outcome.REGISTERED),
-        "rows_enrolled": _count(rows, Outcome.ENROLLED),
-        "rows_unchanged": _count(rows, Outcome.UNCHANGED),
-        "rows_failed": _count(rows, Outcome.FAILED),
+    for done, rows in _chunks(run):
+        with transaction.atomic():
+            if _still(run, RunStatus.IMPORTING) is None:
+                return False
+            at = clock()
+            rows = [row for row in rows if not row.outcome]
+            for row in rows:
+                if row.status in (Status.ALREADY_REGISTERED, Status.ALREADY_IMPORTED):
+                    row.outcome = Outcome.UNCHANGED
+                elif row.status in (Status.ERROR, Status.SAME_IN_FILE) or row.answer == Answer.SKIP:
+                    row.outcome = Outcome.SKIPPED
+                else:
+                    _import_row(row, run=run, cleaner=cleaner, by=by, at=at)
+                row.updated_at = at
+            ImportRow.objects.bulk_update(rows, ["outcome", "participant", "failure", "updated_at"])
+            _progress(run, at=at, rows_processed=done)
+    return True
+
+
+def import_run_import(
+    *, run: ImportRun, clock: Callable[[], datetime.datetime] = timezone.now
+) -> ImportRun:
+    """Import a confirmed import, as who confirmed it: check the rows to be imported again
+    against the registry as it is now, and if some now show someone they did not, send the
+    import back to be answered again (its ``rows_asked_again``); otherwise register the new
+    people and enrol the same people as answered, each row all or nothing (a row refused keeps
+    why, and the others go on). Rows with errors, skipped, or whose person is already
+    registered or imported, change nothing.
+
+    Goes CHUNK_ROWS rows a transaction, writing its progress; stops without a word if the import
+    is discarded meanwhile; marks it FAILED (and raises) if the work fails.
+
+    :raises ImportNotWaiting: if the import is not confirmed and waiting to be imported.
+    """
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.IMPORTING:
+            raise ImportNotWaiting(_("This import is not waiting to be imported."))
+    by = run.confirmed_by
+    assert by is not None  # a constraint of ImportRun
+    try:
+        with translation.override(run.language or None):
+            asked_again = _check_again(run, by=by, clock=clock)
+            if asked_again is None:
+                return run
+            if asked_again:
+                with transaction.atomic():
+                    locked = _still(run, RunStatus.IMPORTING)
+                    if locked is None:
+                        return run
+                    audit.save_fields(
+                        locked,
+                        {
+                            "status": RunStatus.CHECKED,
+                            "rows_asked_again": asked_again,
+                            "confirmed_by": None,
+                            "confirmed_at": None,
+                        },
+                        actor=by,
+                        action="import.checked_again",
+                        at=clock(),
+                    )
+                    return locked
+            if not _import_rows(run, by=by, clock=clock):
+                return run
+            with transaction.atomic():
+                locked = _still(run, RunStatus.IMPORTING)
+                if locked is None:
+                    return run
+                at = clock()
+                audit.save_fields(
+                    locked,
+                    {
+                        "status": RunStatus.IMPORTED,
+                        "finished_by": by,
+                        "finished_at": at,
+                        "rows_processed": locked.rows_total,
+                        **_counts(locked.rows.all()),
+                    },
+                    actor=by,
+                    action="import.imported",
+                    at=at,
+                )
+                return locked
+    except Exception as error:
+        _failed(run, error, at=clock(), actor=by)
+        raise
+
+
+def _counts(rows: Iterable[ImportRow]) -> dict[str, int]:
+    outcomes = [row.outcome for row in rows]
+    return {
+        "rows_registered": outcomes.count(Outcome.REGISTERED),
+        "rows_enrolled": outcomes.count(Outcome.ENROLLED),
+        "rows_unchanged": outcomes.count(Outcome.UNCHANGED),
+        "rows_failed": outcomes.count(Outcome.FAILED),
     }
-    audit.save_fields(
-        run,
-        {"status": ImportRun.Status.IMPORTED, "finished_by": by, "finished_at": at, **counts},
-        actor=by,
-        action="import.confirmed",
-        at=at,
-    )
-    return run
-
-
-def _count(rows: Iterable[ImportRow], outcome: str) -> int:
-    return sum(1 for row in rows if row.outcome == outcome)
 
 
 @transaction.atomic
 def import_run_discard(*, run: ImportRun, by: User, at: datetime.datetime) -> ImportRun:
-    """Discard a checked import without importing anything; its rows' values are erased.
+    """Discard an import without importing anything more; its rows' values are erased. An
+    import being checked, or stopped by an error, may be discarded; one being imported only
+    once its work has stalled (people it imported stay registered).
 
-    :raises ImportNotOpen: if the import was already confirmed or discarded.
+    :raises ImportNotOpen: if the import was already imported or discarded, or is being
+        imported.
     """
-    run = _open(run)
+    locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if not is_discardable(locked, at=at):
+        raise ImportNotOpen(
+            _("This import was already %(status)s.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    run = locked
     run.rows.update(values={}, matches=[], errors={}, updated_at=at)
     audit.save_fields(
         run,

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,7 +20,6 @@ from arraigo.core.pagination import page_from_request
 from arraigo.exchange import selectors, services
 from arraigo.exchange.columns import COLUMNS
 from arraigo.exchange.forms import RowAnswerForm, RowFilterForm, UploadForm
-from arraigo.exchange.models import ImportRow
 from arraigo.exchange.permissions import (
     IMPORT_ROLES,
     access_import_row,
@@ -81,8 +81,8 @@ def import_new(request: AuthenticatedRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "The file was read and each row checked. Nothing is registered until you "
-                        "confirm."
+                        "The file was read; each row is being checked in the background. Nothing "
+                        "is registered until you confirm."
                     ),
                 )
                 return redirect("exchange:detail", pk=run.pk)
@@ -92,7 +92,7 @@ def import_new(request: AuthenticatedRequest) -> HttpResponse:
         "previous_visible": previous is not None
         and visible_import_runs(request.user).filter(pk=previous.pk).exists(),
         "columns": _columns(),
-        "max_rows": MAX_ROWS,
+        "max_rows": number_format(MAX_ROWS, force_grouping=True),
     }
     return render(request, "exchange/new.html", context)
 
@@ -116,6 +116,9 @@ def import_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     page = page_from_request(request, rows, ordering=["line", "id"], size=ROWS_PER_PAGE)
     context = {
         "run": run,
+        "stalled": services.is_stalled(run, at=timezone.now()),
+        "progress": selectors.progress(run),
+        "discardable": services.is_discardable(run, at=timezone.now()),
         "filters": filters,
         "page": page,
         "rows": selectors.row_views(user=request.user, rows=page.items),
@@ -123,6 +126,25 @@ def import_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         "waiting": selectors.waiting_answers(run) if run.is_open else 0,
     }
     return render_page(request, "exchange/detail.html", context, partial="rows")
+
+
+@require_GET
+def import_progress(request: AuthenticatedRequest, pk: object) -> HttpResponse:
+    """The progress of an import's background work, asked for by htmx every few seconds; once
+    the work is over, htmx is told to load the whole page again."""
+    run = access_import_run(user=request.user, pk=pk)
+    if not request.htmx:
+        return redirect("exchange:detail", pk=run.pk)
+    if not run.is_running:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {
+        "run": run,
+        "stalled": services.is_stalled(run, at=timezone.now()),
+        "progress": selectors.progress(run),
+    }
+    return render(request, "exchange/detail.html#progress", context)
 
 
 @require_POST
@@ -153,37 +175,17 @@ def import_row_answer(request: AuthenticatedRequest, pk: object, row_pk: object)
 @require_POST
 def import_confirm(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     run = access_import_run(user=request.user, pk=pk)
-    now = timezone.now()
     try:
-        asked_again = services.import_run_check_again(run=run, by=request.user, at=now)
-        if asked_again:
-            messages.warning(
-                request,
-                _(
-                    "The registry changed since the check: %(count)s rows now show possible "
-                    "duplicates they did not show. Answer them, then confirm again."
-                )
-                % {"count": asked_again},
-            )
-            return redirect(
-                f"{reverse('exchange:detail', kwargs={'pk': run.pk})}"
-                f"?status={ImportRow.Status.POSSIBLE_DUPLICATE}"
-            )
-        run = services.import_run_confirm(run=run, by=request.user, at=now)
+        services.import_run_confirm(run=run, by=request.user, at=timezone.now())
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("exchange:detail", pk=run.pk)
     messages.success(
         request,
         _(
-            "The import is done: %(registered)s registered, %(enrolled)s enrolled, "
-            "%(failed)s not imported."
-        )
-        % {
-            "registered": run.rows_registered,
-            "enrolled": run.rows_enrolled,
-            "failed": run.rows_failed,
-        },
+            "The import goes on in the background: each row is checked again against the "
+            "registry, then imported. You can leave this page."
+        ),
     )
     return redirect("exchange:detail", pk=run.pk)
 

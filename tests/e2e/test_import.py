@@ -1,5 +1,6 @@
-"""Importing a spreadsheet in which a person is already registered: the possible duplicate is
-shown on its row, with why, and the caseworker's answer is what the import does."""
+"""Importing a spreadsheet in which a person is already registered: the file is checked in the
+background while the page shows how far it has gone, the possible duplicate is shown on its
+row, with why, and the caseworker's answer is what the import does."""
 
 import datetime
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from arraigo.core.models import AdministrativeDivision
 from arraigo.dedup.models import Decision
+from arraigo.exchange import services
 from arraigo.exchange.models import ImportRun
 from arraigo.exchange.tests.helpers import csv_file, person
 from arraigo.people import services as people_services
@@ -71,7 +73,16 @@ def test_the_same_person_in_a_spreadsheet_is_enrolled_instead(new_page, world, t
     page.get_by_label("File (XLSX or CSV)").set_input_files(str(spreadsheet))
     page.get_by_role("button", name="Upload and check").click()
 
+    # No worker runs in this test: the page waits, showing the progress, until the check,
+    # run here as the worker would, is done; then it shows the rows without being reloaded.
     expect(page.get_by_text("Nothing is registered until you confirm")).to_be_visible()
+    expect(page.locator("#run-status")).to_have_text("Being checked")
+    progress = page.get_by_role("progressbar")
+    expect(progress).to_have_attribute("aria-valuenow", "0")
+    expect(progress).to_have_attribute("aria-valuemax", "2")
+    expect(page.locator("#rows-checked")).to_have_text("Rows checked: 0 of 2")
+    services.import_run_check(run=ImportRun.objects.get())
+    expect(page.locator("#run-status")).to_have_text("Checked, waiting for confirmation")
     maria_row = page.locator("#line-2")
     expect(maria_row.locator(".row-status")).to_have_text("Possible duplicate")
     candidate = maria_row.locator(".duplicate-candidate")
@@ -91,10 +102,14 @@ def test_the_same_person_in_a_spreadsheet_is_enrolled_instead(new_page, world, t
     )
     page.get_by_role("button", name="Confirm the import").click()
 
+    expect(page.get_by_text("The import goes on in the background")).to_be_visible()
+    expect(page.locator("#run-status")).to_have_text("Being imported")
+    expect(page.locator("#rows-imported")).to_have_text("Rows imported: 0 of 2")
+    services.import_run_import(run=ImportRun.objects.get())
     expect(page.locator("#run-status")).to_have_text("Imported")
-    expect(
-        page.get_by_text("The import is done: 1 registered, 1 enrolled, 0 not imported.")
-    ).to_be_visible()
+    expect(page.locator("#result")).to_have_text(
+        "1 registered, 1 enrolled, 0 already there (nothing changed), 0 not imported."
+    )
     expect(page.locator("#line-2 .row-outcome")).to_have_text("Enrolled (already registered)")
     expect(page.locator("#line-3 .row-outcome")).to_have_text("Registered")
     assert Enrolment.objects.filter(participant=maria, programme=world.programme).exists()

@@ -41,14 +41,16 @@ MARIA_SWAPPED = person(
 )
 
 
-def test_a_ready_row_is_registered_when_the_import_is_confirmed(upload, caseworker, programme):
+def test_a_ready_row_is_registered_when_the_import_is_confirmed(
+    upload, caseworker, programme, confirm
+):
     run = upload(csv_file([person(kind="DUI", number=dui("01234567"))]))
     row = run.rows.get()
     assert row.status == Status.READY
     assert row.errors == {}
     assert Participant.objects.count() == 0  # nothing before confirming
 
-    services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+    confirm(run)
 
     run.refresh_from_db()
     row.refresh_from_db()
@@ -118,7 +120,7 @@ FUNCTIONING_HEADER = (
 )
 
 
-def test_gender_identity_and_the_washington_group_answers_are_imported(upload, caseworker):
+def test_gender_identity_and_the_washington_group_answers_are_imported(upload, caseworker, confirm):
     answers = ("Mujer trans", "2", "Sí, mucha dificultad", "ninguna", "1", "", "No puede hacerlo")
     run = upload(
         csv_file(
@@ -128,7 +130,7 @@ def test_gender_identity_and_the_washington_group_answers_are_imported(upload, c
     )
     assert [row.status for row in run.rows.order_by("line")] == [Status.READY, Status.READY]
 
-    services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+    confirm(run)
 
     ana = Participant.objects.get(given_names="Ana Gabriela")
     assert ana.gender_identity == "TRANS_WOMAN"
@@ -181,7 +183,9 @@ def test_a_possible_duplicate_shows_who_and_why(upload, maria):
     assert ("birth_date", "exact") in levels
 
 
-def test_same_person_enrols_them_and_records_the_decision(upload, caseworker, programme, maria):
+def test_same_person_enrols_them_and_records_the_decision(
+    upload, caseworker, programme, maria, confirm
+):
     run = upload(csv_file([MARIA_SWAPPED]))
     row = run.rows.get()
     now = timezone.now()
@@ -189,7 +193,7 @@ def test_same_person_enrols_them_and_records_the_decision(upload, caseworker, pr
     services.import_row_answer(
         row=row, answer=ImportRow.Answer.SAME_PERSON, same_person=maria.pk, by=caseworker, at=now
     )
-    services.import_run_confirm(run=run, by=caseworker, at=now)
+    confirm(run, at=now)
 
     row.refresh_from_db()
     assert Participant.objects.count() == 1
@@ -204,13 +208,13 @@ def test_same_person_enrols_them_and_records_the_decision(upload, caseworker, pr
     assert [c["participant"] for c in decision.candidates] == [str(maria.pk)]
 
 
-def test_new_person_registers_them_and_puts_the_pair_in_review(upload, caseworker, maria):
+def test_new_person_registers_them_and_puts_the_pair_in_review(upload, caseworker, maria, confirm):
     run = upload(csv_file([MARIA_SWAPPED]))
     row = run.rows.get()
     now = timezone.now()
 
     services.import_row_answer(row=row, answer=ImportRow.Answer.NEW_PERSON, by=caseworker, at=now)
-    services.import_run_confirm(run=run, by=caseworker, at=now)
+    confirm(run, at=now)
 
     new = Participant.objects.exclude(pk=maria.pk).get()
     decision = Decision.objects.get()
@@ -220,25 +224,25 @@ def test_new_person_registers_them_and_puts_the_pair_in_review(upload, caseworke
     assert CandidatePair.objects.get().found_by == CandidatePair.FoundBy.REGISTRATION
 
 
-def test_skip_changes_nothing(upload, caseworker, maria):
+def test_skip_changes_nothing(upload, caseworker, maria, confirm):
     run = upload(csv_file([MARIA_SWAPPED]))
     now = timezone.now()
 
     services.import_row_answer(
         row=run.rows.get(), answer=ImportRow.Answer.SKIP, by=caseworker, at=now
     )
-    services.import_run_confirm(run=run, by=caseworker, at=now)
+    confirm(run, at=now)
 
     assert Participant.objects.count() == 1
     assert Decision.objects.count() == 0
     assert run.rows.get().outcome == ImportRow.Outcome.SKIPPED
 
 
-def test_the_import_waits_for_every_answer(upload, caseworker, maria):
+def test_the_import_waits_for_every_answer(upload, caseworker, maria, confirm):
     run = upload(csv_file([MARIA_SWAPPED, person()]))
 
     with pytest.raises(services.AnswersMissing):
-        services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+        confirm(run)
 
     assert Participant.objects.count() == 1
     assert run.rows.filter(outcome="").count() == 2
@@ -268,14 +272,14 @@ def test_only_a_person_shown_can_be_the_same_person(upload, caseworker, maria, p
 
 
 def test_a_person_registered_with_the_document_is_already_registered(
-    upload, caseworker, programme, maria
+    upload, caseworker, programme, maria, confirm
 ):
     run = upload(csv_file([person(given="Otra", kind="DUI", number=DUI)]))
     row = run.rows.get()
     assert row.status == Status.ALREADY_REGISTERED
     assert row.participant == maria
 
-    services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+    confirm(run)
 
     row.refresh_from_db()
     assert row.outcome == ImportRow.Outcome.UNCHANGED
@@ -308,10 +312,10 @@ def test_rows_of_the_file_that_look_like_the_same_person_are_flagged(upload):
     assert [m["line"] for m in rows[3].matches] == [2]
 
 
-def test_the_same_file_again_is_recognised_and_changes_nothing(upload, caseworker):
+def test_the_same_file_again_is_recognised_and_changes_nothing(upload, caseworker, confirm):
     content = csv_file([person(kind="DUI", number=dui("01234567")), LUIS])
     first = upload(content)
-    services.import_run_confirm(run=first, by=caseworker, at=timezone.now())
+    confirm(first)
     participants, enrolments = Participant.objects.count(), Enrolment.objects.count()
 
     with pytest.raises(services.FileAlreadyUploaded) as refused:
@@ -320,7 +324,7 @@ def test_the_same_file_again_is_recognised_and_changes_nothing(upload, caseworke
 
     again = upload(content, again=True)
     assert {row.status for row in again.rows.all()} == {Status.ALREADY_IMPORTED}
-    services.import_run_confirm(run=again, by=caseworker, at=timezone.now())
+    confirm(again)
 
     again.refresh_from_db()
     assert (again.rows_registered, again.rows_enrolled, again.rows_unchanged) == (0, 0, 2)
@@ -330,15 +334,23 @@ def test_the_same_file_again_is_recognised_and_changes_nothing(upload, caseworke
 
 
 def test_a_row_refused_at_confirmation_leaves_nothing_half_written(
-    upload, caseworker, programme, make_member, organisation
+    upload, caseworker, programme, make_member, organisation, confirm, monkeypatch
 ):
     number = dui("01234567")
     run = upload(csv_file([LUIS, person(kind="DUI", number=number)]))
-    # Someone registers the document of line 3 between the check and the confirmation.
-    register(by=caseworker, programme=programme, given_names="Otra", numbers=(number,))
-    before = Participant.objects.count()
+    # Someone registers the document of line 3 between the check again at confirmation and
+    # the row's import.
+    before = Participant.objects.count() + 1
+    check_again = services._check_again
 
-    services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+    def then_someone_registers(run, **kwargs):
+        asked = check_again(run, **kwargs)
+        register(by=caseworker, programme=programme, given_names="Otra", numbers=(number,))
+        return asked
+
+    monkeypatch.setattr(services, "_check_again", then_someone_registers)
+
+    confirm(run)
 
     rows = rows_of(run)
     assert rows[2].outcome == ImportRow.Outcome.REGISTERED
@@ -351,21 +363,46 @@ def test_a_row_refused_at_confirmation_leaves_nothing_half_written(
     assert (run.rows_registered, run.rows_failed) == (1, 1)
 
 
-def test_checking_again_asks_again_about_people_registered_since(upload, caseworker, programme):
+def test_checking_again_asks_again_about_people_registered_since(
+    upload, caseworker, programme, confirm
+):
     run = upload(csv_file([MARIA_SWAPPED]))
     assert run.rows.get().status == Status.READY
     register(by=caseworker, programme=programme)  # María José, registered meanwhile
 
-    asked = services.import_run_check_again(run=run, by=caseworker, at=timezone.now())
+    confirm(run)
 
-    assert asked == 1
+    assert run.status == ImportRun.Status.CHECKED
+    assert run.rows_asked_again == 1
+    assert run.confirmed_by is None
     row = run.rows.get()
     assert row.status == Status.POSSIBLE_DUPLICATE
+    assert row.outcome == ""
+    assert Participant.objects.count() == 1
+    assert AuditEvent.objects.filter(action="import.checked_again").exists()
     with pytest.raises(services.AnswersMissing):
-        services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+        confirm(run)
 
 
-def test_discarding_erases_the_rows_and_registers_no_one(upload, caseworker):
+def test_a_document_registered_since_the_check_changes_nothing(
+    upload, caseworker, programme, confirm
+):
+    number = dui("01234567")
+    run = upload(csv_file([person(kind="DUI", number=number)]))
+    holder = register(by=caseworker, programme=programme, given_names="Otra", numbers=(number,))
+
+    confirm(run)
+
+    row = run.rows.get()
+    assert run.status == ImportRun.Status.IMPORTED
+    assert (row.status, row.outcome, row.participant) == (
+        Status.ALREADY_REGISTERED,
+        ImportRow.Outcome.UNCHANGED,
+        holder,
+    )
+
+
+def test_discarding_erases_the_rows_and_registers_no_one(upload, caseworker, confirm):
     run = upload(csv_file([person()]))
 
     services.import_run_discard(run=run, by=caseworker, at=timezone.now())
@@ -375,4 +412,4 @@ def test_discarding_erases_the_rows_and_registers_no_one(upload, caseworker):
     assert run.rows.get().values == {}
     assert Participant.objects.count() == 0
     with pytest.raises(services.ImportNotOpen):
-        services.import_run_confirm(run=run, by=caseworker, at=timezone.now())
+        confirm(run)
