@@ -88,3 +88,36 @@ def xlsx_file(rows: Sequence[Sequence[object]], *, header: Sequence[str] = ENGLI
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+GIVEN = ("Ana", "Luis", "Rosa", "Carlos", "Marta", "José", "Elena", "Mario", "Sofía", "Pedro")
+SURNAMES = (
+    "Martínez",
+    "Zelaya",
+    "Quintanilla",
+    "Rivas",
+    "Hernández",
+    "López",
+    "Alvarado",
+    "Cruz",
+    "Flores",
+    "Mejía",
+    "Portillo",
+    "Ramos",
+)
+
+
+def many_people(count: int) -> list[tuple[str, ...]]:
+    """*count* different people, as a large file holds them: names, birth dates and sex vary."""
+    rows = []
+    for n in range(count):
+        rows.append(
+            person(
+                given=f"{GIVEN[n % len(GIVEN)]} {GIVEN[n // len(GIVEN) % len(GIVEN)]}",
+                first=SURNAMES[n % len(SURNAMES)],
+                second=SURNAMES[n // len(SURNAMES) % len(SURNAMES)],
+                sex="Mujer" if n % 2 else "Hombre",
+                born=f"{n % 28 + 1:02d}/{n // 28 % 12 + 1:02d}/{1950 + n // 336 % 55}",
+            )
+        )
+    return rows

@@ -29,6 +29,7 @@ def _pages(run):
         "new": ("get", reverse("exchange:new")),
         "template": ("get", reverse("exchange:template")),
         "detail": ("get", reverse("exchange:detail", kwargs={"pk": run.pk})),
+        "progress": ("get", reverse("exchange:progress", kwargs={"pk": run.pk})),
         "confirm": ("post", reverse("exchange:confirm", kwargs={"pk": run.pk})),
         "discard": ("post", reverse("exchange:discard", kwargs={"pk": run.pk})),
         "answer": (
@@ -38,7 +39,7 @@ def _pages(run):
     }
 
 
-PAGES = ["list", "new", "template", "detail", "confirm", "discard", "answer"]
+PAGES = ["list", "new", "template", "detail", "progress", "confirm", "discard", "answer"]
 
 
 @pytest.mark.parametrize("role", ALLOWED)
@@ -62,7 +63,7 @@ def test_other_roles_get_404(client, make_member, organisation, programme, run, 
 
 
 @pytest.mark.parametrize("role", ALLOWED)
-@pytest.mark.parametrize("name", ["detail", "confirm", "discard", "answer"])
+@pytest.mark.parametrize("name", ["detail", "progress", "confirm", "discard", "answer"])
 def test_another_organisations_import_answers_404(
     client, make_member, other_organisation, run, role, name
 ):
@@ -73,6 +74,7 @@ def test_another_organisations_import_answers_404(
     method, url = _pages(run)[name]
 
     assert getattr(client, method)(url).status_code == 404
+    assert getattr(client, method)(url, HTTP_HX_REQUEST="true").status_code == 404
     assert ImportRun.objects.get().status == ImportRun.Status.CHECKED
 
 
