@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from arraigo.core.errors import ApplicationError
 from arraigo.exchange.columns import BY_KEY, REQUIRED_KEYS, column_of
 
-# 10,000 rows of every column take about 4 MB as CSV, less as XLSX.
+# A CSV of 10,000 rows of the usual columns takes about 1 MB: room for every column and long
+# addresses.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Rows are checked and imported in the background (about 15 ms each): a file is kept to what
 # is done in a few minutes, and to what a person can still go through on the page.
