@@ -11,6 +11,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -175,7 +176,10 @@ def read_file(content: bytes) -> ReadFile:
                 "The file has %(count)s rows; at most %(limit)s can be imported at once. Split "
                 "it into smaller files."
             )
-            % {"count": len(rows), "limit": MAX_ROWS},
+            % {
+                "count": number_format(len(rows), force_grouping=True),
+                "limit": number_format(MAX_ROWS, force_grouping=True),
+            },
             field="file",
         )
     if not rows:

@@ -124,7 +124,7 @@ def test_a_file_of_more_than_the_limit_is_refused_at_the_field(page, programme):
 
     assert response.status_code == 200
     assert (
-        "The file has 10001 rows; at most 10000 can be imported at once."
+        "The file has 10,001 rows; at most 10,000 can be imported at once."
         in (response.context["form"].errors["file"][0])
     )
     assert not ImportRun.objects.exists()

@@ -122,4 +122,4 @@ def test_a_file_with_too_many_rows_is_refused_with_the_limit():
     with pytest.raises(FileUnreadable) as error:
         read_file(content)
 
-    assert f"at most {MAX_ROWS}" in error.value.message
+    assert "at most 10,000 can be imported" in error.value.message
