@@ -624,6 +624,31 @@ def approved(selected):
     return ApprovedPlanFactory(application=selected)
 
 
+def _award(client, plan):
+    """900 awarded today for *plan* (the factory's plan asks for 900)."""
+    client.post(
+        reverse("livelihoods:award_new", args=[plan.pk]),
+        {"amount": "900", "awarded_on": timezone.localdate().isoformat()},
+    )
+    return Award.objects.get(plan=plan)
+
+
+def _order_irons(client, award, unit_cost):
+    """An order of two irons at *unit_cost* from the plan's supplier, issued today."""
+    return client.post(
+        reverse("livelihoods:order_new", args=[award.pk]),
+        {
+            "supplier": "Ferretería El Pino",
+            "issued_on": timezone.localdate().isoformat(),
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-item": "Plancha",
+            "lines-0-quantity": "2",
+            "lines-0-unit_cost": unit_cost,
+        },
+    )
+
+
 def test_a_delivery_without_an_award_is_refused_with_a_message(as_user, caseworker, approved):
     client = as_user(caseworker)
 
@@ -640,11 +665,7 @@ def test_a_delivery_without_an_award_is_refused_with_a_message(as_user, casework
 
 def test_a_new_order_proposes_the_awards_part_of_the_budget(as_user, manager, approved):
     client = as_user(manager)
-    client.post(
-        reverse("livelihoods:award_new", args=[approved.pk]),
-        {"amount": "900", "awarded_on": timezone.localdate().isoformat()},
-    )
-    award = Award.objects.get()
+    award = _award(client, approved)
 
     page = client.get(reverse("livelihoods:order_new", args=[award.pk]))
 
@@ -656,23 +677,8 @@ def test_a_new_order_proposes_the_awards_part_of_the_budget(as_user, manager, ap
 
 def test_once_the_whole_award_is_ordered_no_order_is_offered(as_user, manager, approved):
     client = as_user(manager)
-    client.post(
-        reverse("livelihoods:award_new", args=[approved.pk]),
-        {"amount": "900", "awarded_on": timezone.localdate().isoformat()},
-    )
-    award = Award.objects.get()
-    client.post(
-        reverse("livelihoods:order_new", args=[award.pk]),
-        {
-            "supplier": "Ferretería El Pino",
-            "issued_on": timezone.localdate().isoformat(),
-            "lines-TOTAL_FORMS": "1",
-            "lines-INITIAL_FORMS": "0",
-            "lines-0-item": "Plancha",
-            "lines-0-quantity": "2",
-            "lines-0-unit_cost": "450",
-        },
-    )
+    award = _award(client, approved)
+    _order_irons(client, award, "450")
 
     award_page = client.get(reverse("livelihoods:award_detail", args=[award.pk])).text
     order_page = client.get(reverse("livelihoods:order_new", args=[award.pk])).text
@@ -692,32 +698,10 @@ def test_an_award_an_order_and_a_delivery_with_its_proof(
     )
     award = Award.objects.get()
     assert made["Location"] == reverse("livelihoods:award_detail", args=[award.pk])
-    too_much = client.post(
-        reverse("livelihoods:order_new", args=[award.pk]),
-        {
-            "supplier": "Ferretería El Pino",
-            "issued_on": timezone.localdate().isoformat(),
-            "lines-TOTAL_FORMS": "1",
-            "lines-INITIAL_FORMS": "0",
-            "lines-0-item": "Plancha",
-            "lines-0-quantity": "2",
-            "lines-0-unit_cost": "500",
-        },
-    )
+    too_much = _order_irons(client, award, "500")
     assert "above the award of 900.00 USD" in too_much.text
     assert not award.purchase_orders.exists()
-    issued = client.post(
-        reverse("livelihoods:order_new", args=[award.pk]),
-        {
-            "supplier": "Ferretería El Pino",
-            "issued_on": timezone.localdate().isoformat(),
-            "lines-TOTAL_FORMS": "1",
-            "lines-INITIAL_FORMS": "0",
-            "lines-0-item": "Plancha",
-            "lines-0-quantity": "2",
-            "lines-0-unit_cost": "450",
-        },
-    )
+    issued = _order_irons(client, award, "450")
     assert issued.status_code == 302
     order = award.purchase_orders.get()
     line = order.lines.get()
