@@ -484,6 +484,8 @@ def import_run_check(
 
 def _open(run: ImportRun) -> ImportRun:
     locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if locked.status in (ImportRun.Status.CHECKING, ImportRun.Status.IMPORTING):
+        raise ImportNotOpen(_("This import is still in progress: wait until it is done."))
     if locked.status != ImportRun.Status.CHECKED:
         raise ImportNotOpen(
             _("This import was already %(status)s.")

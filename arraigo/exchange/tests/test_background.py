@@ -380,3 +380,17 @@ def test_the_list_shows_the_status_and_progress(queued, page):
 
     assert "Being checked" in text
     assert "Rows checked: 0 of 2" in text
+
+
+def test_a_row_cannot_be_answered_while_the_import_is_in_progress(queued, caseworker):
+    run = queued(csv_file(FOUR))
+    row = run.rows.first()
+
+    with pytest.raises(services.ImportNotOpen) as refused:
+        services.import_row_answer(
+            row=row, answer=ImportRow.Answer.SKIP, by=caseworker, at=timezone.now()
+        )
+
+    assert refused.value.message == "This import is still in progress: wait until it is done."
+    row.refresh_from_db()
+    assert row.answer == ""
