@@ -2,7 +2,8 @@
 
 import datetime
 import hashlib
-from typing import ClassVar
+import secrets
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -47,6 +48,18 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+    @classmethod
+    def with_new_key(cls, user: Any, *, at: datetime.datetime) -> tuple["ApiToken", str]:
+        """An unsaved token for *user* working ``ARRAIGO_API_TOKEN_DAYS`` days from *at*, and
+        its key: the only place the key exists, to be shown once."""
+        key = secrets.token_urlsafe(32)
+        token = cls(
+            user=user,
+            digest=digest_of(key),
+            expires_at=at + datetime.timedelta(days=settings.ARRAIGO_API_TOKEN_DAYS),
+        )
+        return token, key
 
     def has_expired(self, at: datetime.datetime) -> bool:
         return self.expires_at <= at

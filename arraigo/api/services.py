@@ -1,16 +1,14 @@
 """Writes of the API app: each user's own API token. Every change is in the audit log."""
 
 import datetime
-import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from arraigo.accounts.models import User
 from arraigo.api.base import may_use_api
-from arraigo.api.models import ApiToken, digest_of
+from arraigo.api.models import ApiToken
 from arraigo.core import audit
 from arraigo.core.errors import ApplicationError
 from arraigo.core.models import AuditEvent
@@ -45,12 +43,7 @@ def api_token_issue(*, user: User, by: User, at: datetime.datetime) -> IssuedTok
     if not may_use_api(user):
         raise ApiNotForRole(_("Your role does not use the API."))
     replaced = ApiToken.objects.filter(user=user).delete()[0] > 0
-    key = secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=user,
-        digest=digest_of(key),
-        expires_at=at + datetime.timedelta(days=settings.ARRAIGO_API_TOKEN_DAYS),
-    )
+    token, key = ApiToken.with_new_key(user, at=at)
     token.full_clean()
     token.save()
     audit.record(

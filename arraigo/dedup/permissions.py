@@ -14,8 +14,13 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from arraigo.accounts.models import Role, User
-from arraigo.accounts.permissions import PROGRAMME_MANAGER_ROLES, has_role, membership_of
+from arraigo.accounts.models import Membership, Role, User
+from arraigo.accounts.permissions import (
+    PROGRAMME_MANAGER_ROLES,
+    has_role,
+    membership_of,
+    require_role,
+)
 from arraigo.core.lookups import get_or_404
 from arraigo.dedup.models import BatchJob, CandidatePair, Merge, SharingAgreement
 from arraigo.people.permissions import REGISTRAR_ROLES, visible_participants
@@ -102,6 +107,11 @@ def access_merge(*, user: User, pk: object, action: str = "review") -> Merge:
     if not may(user, action):
         raise PermissionDenied
     return merge
+
+
+def require_agreements(user: User) -> Membership:
+    """The membership of a user who may see its organisation's agreements; Http404 otherwise."""
+    return require_role(user, DEDUP_ACTIONS["agreements"])
 
 
 def visible_agreements(user: User) -> QuerySet[SharingAgreement]:

@@ -1,5 +1,6 @@
 """Reads of duplicate detection for pages and the API, from permission-scoped querysets."""
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from arraigo.accounts.models import Organisation, User
+from arraigo.accounts.permissions import membership_of
 from arraigo.dedup.check import Match, possible_duplicates, possible_duplicates_of
 from arraigo.dedup.forms import DuplicateDecisionForm, sign_shown
 from arraigo.dedup.merging import (
@@ -21,7 +23,8 @@ from arraigo.dedup.merging import (
     default_choices,
     participant_links,
 )
-from arraigo.dedup.models import CandidatePair, Merge
+from arraigo.dedup.models import CandidatePair, Merge, SharingAgreement
+from arraigo.dedup.permissions import visible_agreements
 from arraigo.dedup.reasons import Reason, reasons
 from arraigo.people.blocking import record_of
 from arraigo.people.models import Enrolment, Language, Participant
@@ -329,3 +332,36 @@ def left_records(merge: Merge) -> list[LeftRecord]:
 def merges_of(participant: Participant, merges: QuerySet[Merge]) -> QuerySet[Merge]:
     """The merges of *merges* (scoped to the user) that *participant* took part in."""
     return merges.filter(Q(survivor=participant) | Q(merged=participant)).order_by("-merged_at")
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    agreement: SharingAgreement
+    other: Organisation
+    state: SharingAgreement.State
+
+
+def agreement_rows(*, user: User, on: datetime.date) -> list[AgreementRow]:
+    """The agreements *user* sees, each with the other organisation and its state on *on*: those
+    in force first, then the newest."""
+    membership = membership_of(user)
+    if membership is None:
+        return []
+    agreements = visible_agreements(user).select_related(
+        "organisation_a", "organisation_b", "ended_by"
+    )
+    rows = [
+        AgreementRow(
+            agreement=agreement,
+            other=agreement.other_than(membership.organisation_id),
+            state=SharingAgreement.State(agreement.state_on(on)),
+        )
+        for agreement in agreements
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.state != SharingAgreement.State.IN_FORCE,
+            -row.agreement.valid_from.toordinal(),
+        ),
+    )

@@ -19,15 +19,14 @@ from arraigo.core.pagination import page_from_request
 from arraigo.dedup import selectors, services
 from arraigo.dedup.check import agreements_in_force
 from arraigo.dedup.forms import AgreementEndForm, MergeForm, PassForm, QueueFilterForm, ReasonForm
-from arraigo.dedup.models import CandidatePair, SharingAgreement
+from arraigo.dedup.models import CandidatePair
 from arraigo.dedup.permissions import (
-    DEDUP_ACTIONS,
     access_agreement,
     access_batch_job,
     access_merge,
     access_pair,
     may,
-    visible_agreements,
+    require_agreements,
     visible_batch_jobs,
     visible_pairs,
 )
@@ -221,33 +220,15 @@ def merge_undo(request: AuthenticatedRequest, pk: object) -> HttpResponse:
 
 def agreement_list(request: AuthenticatedRequest) -> HttpResponse:
     """The organisation's sharing agreements, those in force first."""
-    membership = require_role(request.user, DEDUP_ACTIONS["agreements"])
-    today = timezone.localdate()
-    agreements = visible_agreements(request.user).select_related(
-        "organisation_a", "organisation_b", "ended_by"
-    )
-    rows = sorted(
-        (
-            {
-                "agreement": agreement,
-                "other": agreement.other_than(membership.organisation_id),
-                "state": SharingAgreement.State(agreement.state_on(today)),
-            }
-            for agreement in agreements
-        ),
-        # In force first, then the newest.
-        key=lambda row: (
-            row["state"] != SharingAgreement.State.IN_FORCE,
-            -row["agreement"].valid_from.toordinal(),
-        ),
-    )
+    require_agreements(request.user)
+    rows = selectors.agreement_rows(user=request.user, on=timezone.localdate())
     return render(request, "dedup/agreements.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
 def agreement_end(request: AuthenticatedRequest, pk: object) -> HttpResponse:
     """End an agreement at once, with the reason the other organisation will read."""
-    membership = require_role(request.user, DEDUP_ACTIONS["agreements"])
+    membership = require_agreements(request.user)
     agreement = access_agreement(user=request.user, pk=pk)
     other = agreement.other_than(membership.organisation_id)
     form = AgreementEndForm(request.POST or None)

@@ -368,6 +368,26 @@ def _still(run: ImportRun, status: str) -> ImportRun | None:
     return locked if locked.status == status else None
 
 
+def _finish(
+    run: ImportRun,
+    *,
+    running: str,
+    values: Callable[[ImportRun, datetime.datetime], dict[str, Any]],
+    actor: User,
+    action: str,
+    clock: Callable[[], datetime.datetime],
+) -> ImportRun:
+    """Write the end of *run*'s background work, *values* of the run locked at that moment, as
+    *action*; unless it left *running* meanwhile (discarded), when nothing is written."""
+    with transaction.atomic():
+        locked = _still(run, running)
+        if locked is None:
+            return run
+        at = clock()
+        audit.save_fields(locked, values(locked, at), actor=actor, action=action, at=at)
+        return locked
+
+
 def _progress(run: ImportRun, *, at: datetime.datetime, **counts: int) -> None:
     # A counter for the page, not a change anyone decides: written without an audit event, as
     # duplicate detection's passes write theirs.
@@ -445,35 +465,20 @@ def import_run_check(
                         )
                         within.compare(row, clean)
                         row.updated_at = at
-                    ImportRow.objects.bulk_update(
-                        rows,
-                        [
-                            "status",
-                            "errors",
-                            "matches",
-                            "same_as_line",
-                            "participant",
-                            "updated_at",
-                        ],
-                    )
+                    ImportRow.objects.bulk_update(rows, CHECKED_FIELDS)
                     _progress(run, at=at, rows_checked=done)
-            with transaction.atomic():
-                locked = _still(run, RunStatus.CHECKING)
-                if locked is None:
-                    return run
-                at = clock()
-                audit.save_fields(
-                    locked,
-                    {
-                        "status": RunStatus.CHECKED,
-                        "rows_checked": locked.rows_total,
-                        "rows_with_errors": locked.rows.filter(status=Status.ERROR).count(),
-                    },
-                    actor=run.uploaded_by,
-                    action="import.checked",
-                    at=at,
-                )
-                return locked
+            return _finish(
+                run,
+                running=RunStatus.CHECKING,
+                values=lambda locked, at: {
+                    "status": RunStatus.CHECKED,
+                    "rows_checked": locked.rows_total,
+                    "rows_with_errors": locked.rows.filter(status=Status.ERROR).count(),
+                },
+                actor=run.uploaded_by,
+                action="import.checked",
+                clock=clock,
+            )
     except Exception as error:
         _failed(run, error, at=clock(), actor=run.uploaded_by)
         raise
@@ -487,11 +492,14 @@ def _open(run: ImportRun) -> ImportRun:
     if locked.status in (ImportRun.Status.CHECKING, ImportRun.Status.IMPORTING):
         raise ImportNotOpen(_("This import is still in progress: wait until it is done."))
     if locked.status != ImportRun.Status.CHECKED:
-        raise ImportNotOpen(
-            _("This import was already %(status)s.")
-            % {"status": locked.get_status_display().lower()}
-        )
+        raise _no_longer_open(locked)
     return locked
+
+
+def _no_longer_open(run: ImportRun) -> ImportNotOpen:
+    return ImportNotOpen(
+        _("This import was already %(status)s.") % {"status": run.get_status_display().lower()}
+    )
 
 
 @transaction.atomic
@@ -618,18 +626,7 @@ def _check_again(run: ImportRun, *, by: User, clock: Callable[[], datetime.datet
                 elif row.status != Status.POSSIBLE_DUPLICATE:
                     row.answer, row.same_person = "", None
                 if (row.status, row.answer, row.same_person_id) != before or found != shown:
-                    row.save(
-                        update_fields=[
-                            "status",
-                            "errors",
-                            "matches",
-                            "same_as_line",
-                            "participant",
-                            "answer",
-                            "same_person",
-                            "updated_at",
-                        ]
-                    )
+                    row.save(update_fields=[*CHECKED_FIELDS, "answer", "same_person"])
             _progress(run, at=at, rows_checked=done)
     return asked_again
 
@@ -738,44 +735,35 @@ def import_run_import(
             if asked_again is None:
                 return run
             if asked_again:
-                with transaction.atomic():
-                    locked = _still(run, RunStatus.IMPORTING)
-                    if locked is None:
-                        return run
-                    audit.save_fields(
-                        locked,
-                        {
-                            "status": RunStatus.CHECKED,
-                            "rows_asked_again": asked_again,
-                            "confirmed_by": None,
-                            "confirmed_at": None,
-                        },
-                        actor=by,
-                        action="import.checked_again",
-                        at=clock(),
-                    )
-                    return locked
-            if not _import_rows(run, by=by, clock=clock):
-                return run
-            with transaction.atomic():
-                locked = _still(run, RunStatus.IMPORTING)
-                if locked is None:
-                    return run
-                at = clock()
-                audit.save_fields(
-                    locked,
-                    {
-                        "status": RunStatus.IMPORTED,
-                        "finished_by": by,
-                        "finished_at": at,
-                        "rows_processed": locked.rows_total,
-                        **_counts(locked.rows.all()),
+                return _finish(
+                    run,
+                    running=RunStatus.IMPORTING,
+                    values=lambda locked, at: {
+                        "status": RunStatus.CHECKED,
+                        "rows_asked_again": asked_again,
+                        "confirmed_by": None,
+                        "confirmed_at": None,
                     },
                     actor=by,
-                    action="import.imported",
-                    at=at,
+                    action="import.checked_again",
+                    clock=clock,
                 )
-                return locked
+            if not _import_rows(run, by=by, clock=clock):
+                return run
+            return _finish(
+                run,
+                running=RunStatus.IMPORTING,
+                values=lambda locked, at: {
+                    "status": RunStatus.IMPORTED,
+                    "finished_by": by,
+                    "finished_at": at,
+                    "rows_processed": locked.rows_total,
+                    **_counts(locked.rows.all()),
+                },
+                actor=by,
+                action="import.imported",
+                clock=clock,
+            )
     except Exception as error:
         _failed(run, error, at=clock(), actor=by)
         raise
@@ -802,10 +790,7 @@ def import_run_discard(*, run: ImportRun, by: User, at: datetime.datetime) -> Im
     """
     locked = ImportRun.objects.select_for_update().get(pk=run.pk)
     if not is_discardable(locked, at=at):
-        raise ImportNotOpen(
-            _("This import was already %(status)s.")
-            % {"status": locked.get_status_display().lower()}
-        )
+        raise _no_longer_open(locked)
     run = locked
     run.rows.update(values={}, matches=[], errors={}, updated_at=at)
     audit.save_fields(

@@ -2,6 +2,7 @@
 answers to possible duplicates, and the confirmation."""
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -20,6 +21,7 @@ from arraigo.core.pagination import page_from_request
 from arraigo.exchange import selectors, services
 from arraigo.exchange.columns import COLUMNS
 from arraigo.exchange.forms import RowAnswerForm, RowFilterForm, UploadForm
+from arraigo.exchange.models import ImportRun
 from arraigo.exchange.permissions import (
     IMPORT_ROLES,
     access_import_row,
@@ -115,9 +117,7 @@ def import_detail(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         rows = rows.filter(status=filters.cleaned_data["status"])
     page = page_from_request(request, rows, ordering=["line", "id"], size=ROWS_PER_PAGE)
     context = {
-        "run": run,
-        "stalled": services.is_stalled(run, at=timezone.now()),
-        "progress": selectors.progress(run),
+        **_progress_context(run),
         "discardable": services.is_discardable(run, at=timezone.now()),
         "filters": filters,
         "page": page,
@@ -139,12 +139,16 @@ def import_progress(request: AuthenticatedRequest, pk: object) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    context = {
+    return render(request, "exchange/detail.html#progress", _progress_context(run))
+
+
+def _progress_context(run: ImportRun) -> dict[str, Any]:
+    """What the progress section of an import's page shows."""
+    return {
         "run": run,
         "stalled": services.is_stalled(run, at=timezone.now()),
         "progress": selectors.progress(run),
     }
-    return render(request, "exchange/detail.html#progress", context)
 
 
 @require_POST
