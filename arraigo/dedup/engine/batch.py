@@ -21,6 +21,11 @@ CHUNK_PAIRS = 1_000_000
 # Threads scoring chunks of a large input at once: one a core, up to four (past that the
 # threads wait on each other for the GIL).
 SCORING_THREADS = min(4, os.cpu_count() or 1)
+# Pairs at least this probable join their records into a group whose other pairs are then
+# compared (see TableScoring). Lower than any decision threshold: a registration's link to the
+# group may itself be uncertain; the comparison, not the link, decides.
+GROUP_LINK = 0.05
+MAX_GROUP = 10
 
 Progress = Callable[[float], None]
 
@@ -69,39 +74,153 @@ def score_table(
     seed: int = 0,
     progress: Progress | None = None,
     pairs: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] | None = None,
-) -> Iterator[PairArrays]:
-    """Chunks of the candidate pairs of *table* at or above *threshold*, as arrays.
+) -> "TableScoring":
+    """The pairs of *table* at or above *threshold*, in chunks of arrays (see
+    :class:`TableScoring`): the candidate pairs (*pairs*, or those of blocking), then the pairs
+    that complete the groups they form."""
+    if pairs is None:
+        pairs = candidate_pairs(table)
+    cut = model.threshold if threshold is None else threshold
+    return TableScoring(model, table, pairs, cut, progress)
+
+
+class TableScoring:
+    """Scoring of a table's pairs, iterated as chunks of the pairs at or above a cut.
 
     Chunks after the first are scored on all cores, each in a thread: the string comparisons
     and most array operations release the GIL. The first chunk is scored alone, so that the
     per-value caches it fills (phonetic names, sorted address words) are made once; an input
     of one chunk (a real-time check) never starts a thread.
+
+    Once the candidate pairs are scored, the records of pairs at or above :data:`GROUP_LINK`
+    form groups, and the pairs of a group that were not candidates are scored too: someone
+    registered three times is found as one group when each later registration resembles the
+    first, even if the two later ones, each with its own mistakes, share no blocking key.
+    Groups larger than :data:`MAX_GROUP` are chains of look-alikes, not one person: left alone.
     """
-    if pairs is None:
-        pairs = candidate_pairs(table)
-    cut = model.threshold if threshold is None else threshold
-    a_all, b_all = pairs
-    total = len(a_all)
-    starts = range(0, total, CHUNK_PAIRS)
 
-    def scored(start: int) -> PairArrays:
-        end = start + CHUNK_PAIRS
-        return _scored_chunk(model, table, a_all[start:end], b_all[start:end], cut)
+    def __init__(
+        self,
+        model: Model,
+        table: Table,
+        pairs: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]],
+        cut: float,
+        progress: Progress | None,
+    ) -> None:
+        self.model, self.table, self.pairs, self.cut = model, table, pairs, cut
+        self.progress = progress
+        empty = np.zeros(0, dtype=np.int32)
+        # The pairs compared because they complete a group; known once iterated.
+        self.completing: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] = (empty, empty)
 
-    def chunks() -> Iterator[PairArrays]:
+    @property
+    def pairs_compared(self) -> int:
+        return len(self.pairs[0]) + len(self.completing[0])
+
+    def __iter__(self) -> Iterator[PairArrays]:
+        links: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
+        link_cut = min(self.cut, GROUP_LINK)
+        a_all, b_all = self.pairs
+        total = len(a_all)
+        for done, chunk in self._chunks(a_all, b_all, link_cut):
+            linked = chunk.probability >= GROUP_LINK
+            links.append((chunk.a[linked], chunk.b[linked]))
+            found = _at_or_above(chunk, self.cut)
+            if len(found.a):
+                yield found
+            self._report(min(1.0, done / total))
+        if total == 0:
+            self._report(1.0)
+        self.completing = pairs_completing_groups(len(self.table), links, self.pairs)
+        for _, chunk in self._chunks(*self.completing, self.cut):
+            if len(chunk.a):
+                yield chunk
+
+    def _chunks(
+        self, a_all: npt.NDArray[np.int32], b_all: npt.NDArray[np.int32], cut: float
+    ) -> Iterator[tuple[int, PairArrays]]:
+        """Each chunk of pairs at or above *cut*, with the number of pairs scored so far."""
+        total = len(a_all)
+        starts = range(0, total, CHUNK_PAIRS)
+
+        def scored(start: int) -> PairArrays:
+            end = start + CHUNK_PAIRS
+            return _scored_chunk(self.model, self.table, a_all[start:end], b_all[start:end], cut)
+
         if total:
-            yield scored(0)
+            yield min(total, CHUNK_PAIRS), scored(0)
         if total > CHUNK_PAIRS:
             with ThreadPoolExecutor(max_workers=SCORING_THREADS) as pool:
-                yield from pool.map(scored, starts[1:])
+                for start, chunk in zip(starts[1:], pool.map(scored, starts[1:]), strict=True):
+                    yield min(total, start + CHUNK_PAIRS), chunk
 
-    for start, chunk in zip(starts, chunks(), strict=True):
-        if len(chunk.a):
-            yield chunk
-        if progress is not None:
-            progress(min(1.0, (start + CHUNK_PAIRS) / total))
-    if progress is not None and total == 0:
-        progress(1.0)
+    def _report(self, done: float) -> None:
+        if self.progress is not None:
+            self.progress(done)
+
+
+def _at_or_above(chunk: PairArrays, cut: float) -> PairArrays:
+    keep = chunk.probability >= cut
+    if keep.all():
+        return chunk
+    return PairArrays(
+        chunk.a[keep], chunk.b[keep], chunk.probability[keep], chunk.levels[keep],
+        chunk.weights[keep],
+    )  # fmt: skip
+
+
+def pairs_completing_groups(
+    records: int,
+    links: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]],
+    compared: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """The pairs, not among *compared*, of the groups of 3 to :data:`MAX_GROUP` records that
+    the *links* (pairs of row numbers) join, as (a, b) with a < b."""
+    groups = [group for group in _groups(links) if 2 < len(group) <= MAX_GROUP]
+    empty = np.zeros(0, dtype=np.int32)
+    if not groups:
+        return empty, empty
+    pairs = np.concatenate([_all_pairs(group) for group in groups])
+    in_group = np.zeros(records, dtype=bool)
+    in_group[np.concatenate(groups)] = True
+    a, b = compared
+    both = in_group[a] & in_group[b]
+    seen = (a[both].astype(np.int64) << 32) | b[both]
+    pairs = pairs[~np.isin(pairs, seen)]
+    return (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
+
+
+def _groups(
+    links: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]],
+) -> list[npt.NDArray[np.int64]]:
+    """The records joined by the links, group by group (union–find with path halving)."""
+    if not links:
+        return []
+    a = np.concatenate([pair[0] for pair in links])
+    b = np.concatenate([pair[1] for pair in links])
+    rows, compact = np.unique(np.concatenate([a, b]), return_inverse=True)
+    parent = list(range(len(rows)))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for x, y in zip(compact[: len(a)].tolist(), compact[len(a) :].tolist(), strict=True):
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    roots = np.asarray([root(node) for node in range(len(rows))], dtype=np.int64)
+    order = np.argsort(roots, kind="stable")
+    bounds = np.flatnonzero(np.diff(roots[order])) + 1
+    return [rows[members].astype(np.int64) for members in np.split(order, bounds)]
+
+
+def _all_pairs(group: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    members = np.sort(group)
+    left, right = np.triu_indices(len(members), 1)
+    return (members[left] << 32) | members[right]
 
 
 def deduplicate(

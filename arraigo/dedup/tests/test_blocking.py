@@ -1,4 +1,5 @@
 import csv
+import datetime
 import itertools
 import re
 from collections import defaultdict
@@ -70,7 +71,10 @@ def test_blocking_pairs_only_records_sharing_a_key_and_each_pair_once():
     pairs = list(zip(a.tolist(), b.tolist(), strict=True))
     assert len(pairs) == len(set(pairs))
     assert all(x < y for x, y in pairs)
-    assert all(keys[x] & keys[y] for x, y in pairs)
+    # A record without a full birth date (an anchor) is also paired through keys not stored.
+    dates = table.birth_date
+    anchor = (dates == 0) | (dates % 10000 == 101)
+    assert all(keys[x] & keys[y] for x, y in pairs if not (anchor[x] or anchor[y]))
     # ... and every pair sharing a key, since no block here is too large to pair.
     by_key: dict[str, list[int]] = defaultdict(list)
     for row, row_keys in enumerate(keys):
@@ -100,3 +104,81 @@ def test_large_blocks_are_left_to_the_other_keys():
     ]
     a, _ = candidate_pairs(table_from(crowd))
     assert len(a) == 0
+
+
+def _pairs(records: list[PersonRecord]) -> set[frozenset[str]]:
+    table = table_from(records)
+    a, b = candidate_pairs(table)
+    return {
+        frozenset((table.ids[x], table.ids[y])) for x, y in zip(a.tolist(), b.tolist(), strict=True)
+    }
+
+
+def _crowd(count: int, born: object) -> list[PersonRecord]:
+    """*count* María López of Soyapango, the i-th born on ``born(i)``."""
+    return [
+        PersonRecord(
+            id=f"c{i}",
+            given_name="María",
+            first_surname="López",
+            municipality="Soyapango",
+            birth_date=born(i),  # type: ignore[operator]
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_registration_without_a_date_is_paired_with_its_namesakes_of_the_place():
+    # 60 namesakes of one place, born in 60 different years: too many for any shared key.
+    crowd = _crowd(60, lambda i: datetime.date(1940 + i, 1 + i % 12, 1 + i % 28))
+    dateless = PersonRecord(
+        id="x", given_name="Ma.", first_surname="LOPEZ", municipality="Soyapango", birth_date=None
+    )
+    elsewhere = PersonRecord(
+        id="y", given_name="María", first_surname="López", municipality="Apopa", birth_date=None
+    )
+    pairs = _pairs([*crowd, dateless, elsewhere])
+    assert {frozenset(("x", member.id)) for member in crowd} <= pairs
+    # The anchor alone is paired: the namesakes are not paired with each other, nor with
+    # someone of another place.
+    assert all("x" in pair for pair in pairs)
+
+
+def test_a_registration_known_only_to_the_year_is_paired_with_namesakes_born_that_year():
+    crowd = _crowd(60, lambda i: datetime.date(1980, 1 + i % 12, 2 + i // 12))
+    year_only = PersonRecord(
+        id="x", given_name="María", first_surname="López", birth_date=datetime.date(1980, 1, 1)
+    )
+    other_year = PersonRecord(
+        id="y", given_name="María", first_surname="López", birth_date=datetime.date(1981, 5, 6)
+    )
+    pairs = _pairs([*crowd, year_only, other_year])
+    assert {frozenset(("x", member.id)) for member in crowd} <= pairs
+    assert frozenset(("x", "y")) not in pairs
+
+
+def test_anchored_keys_are_not_stored_for_real_time_look_ups():
+    keys = blocking_keys(
+        PersonRecord(id="x", given_name="María", first_surname="López", municipality="Apopa")
+    )
+    assert keys
+    assert not any(key.startswith(("np:", "nq:")) for key in keys)
+
+
+def test_both_surnames_and_the_day_pair_a_misspelt_given_name_a_year_off():
+    first = PersonRecord(
+        id="a",
+        given_name="Rolando",
+        first_surname="Arriaza",
+        second_surname="Montoya",
+        birth_date=datetime.date(1958, 4, 15),
+    )
+    again = PersonRecord(
+        id="b",
+        given_name="Rqlando",
+        first_surname="Montoya",
+        second_surname="Arriaza",
+        birth_date=datetime.date(1959, 4, 15),
+    )
+    assert _pairs([first, again]) == {frozenset(("a", "b"))}
+    assert {key.split(":")[0] for key in blocking_keys(first) & blocking_keys(again)} == {"sd"}

@@ -8,6 +8,7 @@ import pytest
 from arraigo.dedup.engine import (
     Model,
     PersonRecord,
+    batch,
     candidate_pairs,
     deduplicate,
     match_one,
@@ -15,7 +16,7 @@ from arraigo.dedup.engine import (
     table_from,
     train,
 )
-from arraigo.dedup.engine.batch import score_table
+from arraigo.dedup.engine.batch import pairs_completing_groups, score_table
 from arraigo.dedup.tests.synthetic import registry
 
 BORN = datetime.date(1985, 3, 4)
@@ -219,3 +220,40 @@ def test_deduplicate_takes_columns_and_reports_progress():
     assert done[0] == 0.0
     assert done[-1] == 1.0
     assert done == sorted(done)
+
+
+def _as_pairs(*pairs: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.asarray([a for a, _ in pairs], dtype=np.int32),
+        np.asarray([b for _, b in pairs], dtype=np.int32),
+    )
+
+
+def test_the_pairs_completing_a_group_are_scored_too():
+    # One person registered three times: the first registration was compared with each of the
+    # others, the two later ones with each other never (no shared key, say).
+    records = [
+        person("first", document_number="04567890-1", phone="7012 3456"),
+        person("again", document_number="04567890-1", phone="7012 3456"),
+        person("third", document_number="04567890-1", phone="7012 3456"),
+    ]
+    table = table_from(records)
+    scoring = score_table(Model.default(), table, pairs=_as_pairs((0, 1), (0, 2)))
+    found = {
+        (table.ids[a], table.ids[b])
+        for chunk in scoring
+        for a, b in zip(chunk.a.tolist(), chunk.b.tolist(), strict=True)
+    }
+    assert found == {("first", "again"), ("first", "third"), ("again", "third")}
+    assert [side.tolist() for side in scoring.completing] == [[1], [2]]
+    assert scoring.pairs_compared == 3
+
+
+def test_groups_complete_only_their_missing_pairs_and_only_while_small():
+    links = [_as_pairs((0, 1), (1, 2), (5, 6))]
+    a, b = pairs_completing_groups(30, links, compared=_as_pairs((0, 1), (1, 2)))
+    # Group {0, 1, 2} lacks (0, 2); {5, 6} is a pair, complete already.
+    assert list(zip(a.tolist(), b.tolist(), strict=True)) == [(0, 2)]
+    chain = [_as_pairs(*((i, i + 1) for i in range(batch.MAX_GROUP)))]
+    a, _ = pairs_completing_groups(30, chain, compared=_as_pairs())
+    assert len(a) == 0  # a chain of MAX_GROUP + 1 look-alikes is not one person

@@ -72,7 +72,8 @@ class Command(BaseCommand):
             Path(options["save_model"]).write_text(json.dumps(model.to_json()), encoding="utf-8")
         cut = model.threshold if threshold is None else threshold
         found: list[tuple[float, int, int]] = []
-        for chunk in score_table(model, table, threshold=cut, pairs=pairs):
+        scoring = score_table(model, table, threshold=cut, pairs=pairs)
+        for chunk in scoring:
             found.extend(
                 zip(chunk.probability.tolist(), chunk.a.tolist(), chunk.b.tolist(), strict=True)
             )
@@ -88,8 +89,8 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot write {options['out']}: {error.strerror}.") from error
         self.stdout.write(
-            f"{len(table)} records, {len(pairs[0])} candidate pairs compared, {len(found)} pairs "
-            f"at or above {cut:.3f} written to {options['out']}."
+            f"{len(table)} records, {scoring.pairs_compared} candidate pairs compared, "
+            f"{len(found)} pairs at or above {cut:.3f} written to {options['out']}."
         )
 
     def _mapping(self, items: list[str]) -> dict[str, str]:
