@@ -17,6 +17,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -43,6 +45,14 @@ def truth_pairs(path: str) -> set[tuple[str, str]]:
     }
 
 
+def _named_pairs(ids: list[str], a: np.ndarray, b: np.ndarray) -> set[tuple[str, str]]:
+    """Pairs of row numbers as pairs of record ids, the smaller id first."""
+    return {
+        (ids[x], ids[y]) if ids[x] < ids[y] else (ids[y], ids[x])
+        for x, y in zip(a.tolist(), b.tolist(), strict=True)
+    }
+
+
 def run_ours(path: str) -> dict[str, object]:
     from arraigo.dedup.engine import candidate_pairs, score_table
     from arraigo.dedup.engine.csv_input import table_from_csv
@@ -58,24 +68,14 @@ def run_ours(path: str) -> dict[str, object]:
     found = []
     scoring = score_table(model, table, pairs=pairs)
     for chunk in scoring:
-        found.append((chunk.a, chunk.b, chunk.probability))
+        found.append((chunk.a, chunk.b))
     finished = time.perf_counter()
     peak = peak_rss_mib()
 
     ids = table.ids
-    predicted = {
-        (ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
-        for a_chunk, b_chunk, _ in found
-        for a, b in zip(a_chunk.tolist(), b_chunk.tolist(), strict=True)
-    }
-    blocked_pairs = {
-        (ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
-        for a, b in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)
-    }
-    completing = {
-        (ids[a], ids[b]) if ids[a] < ids[b] else (ids[b], ids[a])
-        for a, b in zip(*(side.tolist() for side in scoring.completing), strict=True)
-    }
+    predicted = set().union(*(_named_pairs(ids, a, b) for a, b in found))
+    blocked_pairs = _named_pairs(ids, *pairs)
+    completing = _named_pairs(ids, *scoring.completing)
     truth = truth_pairs(path)
     return {
         "engine": "ours",

@@ -61,9 +61,7 @@ def _scored_chunk(
 ) -> PairArrays:
     levels = compare(table, a, b, model.comparisons)
     weights = model.field_weights(table, a, levels)
-    probability = model.probabilities(weights)
-    keep = probability >= cut
-    return PairArrays(a[keep], b[keep], probability[keep], levels[keep], weights[keep])
+    return _at_or_above(PairArrays(a, b, model.probabilities(weights), levels, weights), cut)
 
 
 def score_table(
@@ -71,7 +69,6 @@ def score_table(
     table: Table,
     *,
     threshold: float | None = None,
-    seed: int = 0,
     progress: Progress | None = None,
     pairs: tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]] | None = None,
 ) -> "TableScoring":

@@ -64,13 +64,13 @@ MAX_LOOSE_BLOCK = 20
 LOOSE_FAMILIES = frozenset({"nn", "pn"})
 # A name and only part of a date (year and month, year, day and month) is shared by more people
 # with common names: past 30 records such blocks found almost no one the other keys miss
-# (0.006% of the true pairs of the generated registry, for a tenth of all pairs).
+# (0.016% of the true pairs of the generated registry, for a tenth of all pairs).
 MAX_PART_DATE_BLOCK = 30
 PART_DATE_FAMILIES = frozenset({"ny", "yt", "sy", "sd"})
-# Anchored blocks pair their anchors with every other record: they may be larger, their cost
-# growing with the anchors (few), not with the square of the block.
+# Anchored blocks (families whose key parts carry anchors) pair their anchors with every other
+# record: they may be larger, their cost growing with the anchors (few), not with the square of
+# the block.
 MAX_ANCHORED_BLOCK = 5000
-ANCHORED_FAMILIES = frozenset({"np", "nq"})
 FAMILIES = (
     "d", "p", "dh", "ny", "nd", "sw", "yt", "td", "sy", "sd", "nm", "pd", "a", "nn", "pn",
     "np", "nq",
@@ -279,7 +279,7 @@ def keys_of_table(table: Table) -> list[set[str]]:
     found = _key_parts(table)
     keys: list[set[str]] = [set() for _ in range(len(table))]
     for part in found.parts:
-        if part.family in ANCHORED_FAMILIES:
+        if part.anchors is not None:  # anchored families serve batch blocking only
             continue
         lookups = [
             None if kind == "number" else found.values[kind] for kind in _LAYOUT[part.family]
@@ -404,8 +404,8 @@ def candidate_pairs(
         parts = list(group)
         keys = np.concatenate([_hash(families[family], part.components) for part in parts])
         rows = np.concatenate([part.rows for part in parts])
-        if family in ANCHORED_FAMILIES:
-            anchors = np.concatenate([part.anchors for part in parts])
+        if parts[0].anchors is not None:
+            anchors = np.concatenate([part.anchors for part in parts if part.anchors is not None])
             per_family.append(_pairs_with_anchors(keys, rows, anchors, MAX_ANCHORED_BLOCK))
         else:
             cap = max_loose_block if family in LOOSE_FAMILIES else max_block
